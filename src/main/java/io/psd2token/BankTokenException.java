@@ -1,0 +1,30 @@
+package io.psd2token;
+
+import java.util.Optional;
+
+/**
+ * Base of every error the library throws: each subtype names one cause and says what to check.
+ *
+ * <p>Messages never contain a token, a key or an unbounded bank response body, so they are safe to log.
+ */
+public abstract class BankTokenException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String bkcode;
+
+    /**
+     * @param bkcode the bank concerned, or {@code null} when the error is not about one bank
+     * @param message what happened and what to check
+     * @param cause the underlying error, or {@code null}
+     */
+    protected BankTokenException(String bkcode, String message, Throwable cause) {
+        super(bkcode == null ? message : "bank " + bkcode + ": " + message, cause);
+        this.bkcode = bkcode;
+    }
+
+    /** The bank code this error concerns, if it concerns one bank. */
+    public Optional<String> bkcode() {
+        return Optional.ofNullable(bkcode);
+    }
+}

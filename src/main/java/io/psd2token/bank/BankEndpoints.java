@@ -1,0 +1,24 @@
+package io.psd2token.bank;
+
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * Where one bank is reached: its OAuth token endpoint, the base of its STET PSD2 API, and the scope asked
+ * for when the caller names none.
+ *
+ * @param bank the bank
+ * @param tokenEndpoint the token endpoint, e.g. {@code https://www.13807.live.api.89c3.com/stet/psd2/oauth/token}
+ * @param apiBase the API base, e.g. {@code https://www.13807.live.api.89c3.com/stet/psd2/v1}
+ * @param defaultScope the scope used by {@code token(bkcode)}
+ */
+public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope) {
+
+    /** Checks that nothing is missing. */
+    public BankEndpoints {
+        Objects.requireNonNull(bank, "bank");
+        Objects.requireNonNull(tokenEndpoint, "tokenEndpoint");
+        Objects.requireNonNull(apiBase, "apiBase");
+        Objects.requireNonNull(defaultScope, "defaultScope");
+    }
+}

@@ -1,0 +1,69 @@
+package io.psd2token.client;
+
+import io.psd2token.BankTokens;
+import io.psd2token.bank.Bkcode;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.rest.client.RestClientBuilder;
+
+/**
+ * MicroProfile Rest Clients for a bank's STET PSD2 API: base URI from {@code psd2.api-base-template}, the
+ * QWAC's SSL context from Elytron, and the bank's bearer token on every request.
+ *
+ * <pre>{@code
+ * @Inject BankApiClients clients;
+ * PaymentRequests api = clients.client("13807", PaymentRequests.class);
+ * }</pre>
+ *
+ * <p>Clients are built once per (bank, interface), shared (they are thread-safe) and closed at undeploy.
+ */
+@ApplicationScoped
+public class BankApiClients {
+
+    private static final Logger LOG = Logger.getLogger(BankApiClients.class.getName());
+
+    @Inject
+    BankTokens tokens;
+
+    private final Map<List<Object>, Object> clients = new ConcurrentHashMap<>();
+
+    /**
+     * @param bkcode the bank
+     * @param api an MP Rest Client interface whose paths are relative to the STET API base ({@code .../v1})
+     * @param <T> the interface type
+     * @return the shared client of that bank for that interface
+     */
+    public <T> T client(String bkcode, Class<T> api) {
+        Bkcode bank = Bkcode.of(bkcode);
+        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> build(bank.value(), api)));
+    }
+
+    private <T> T build(String bkcode, Class<T> api) {
+        return RestClientBuilder.newBuilder()
+                .baseUri(tokens.endpoints(bkcode).apiBase())
+                .sslContext(tokens.sslContext(bkcode))
+                .register(new BearerTokenFilter(tokens, bkcode))
+                .connectTimeout(5, TimeUnit.SECONDS)
+                .readTimeout(30, TimeUnit.SECONDS)
+                .build(api);
+    }
+
+    @PreDestroy
+    void closeAll() {
+        clients.values().forEach(client -> {
+            try {
+                ((AutoCloseable) client).close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "closing a bank API client failed", e);
+            }
+        });
+        clients.clear();
+    }
+}

@@ -1,0 +1,206 @@
+package io.psd2token.config;
+
+import io.psd2token.ConfigurationException;
+import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.BankRegistry;
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import io.psd2token.token.TokenPolicy;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The library's configuration contract: every key, its default, and its validation. Values come from
+ * MicroProfile Config, so each key can be set in a server-level config source, a system property, the
+ * environment ({@code psd2.token-endpoint-template} as {@code PSD2_TOKEN_ENDPOINT_TEMPLATE}) or the
+ * application's {@code microprofile-config.properties}. docs/configuration.md lists the same keys.
+ *
+ * <p>Immutable once read; per-bank values are resolved on first use and remembered.
+ */
+public final class Psd2Config implements BankRegistry {
+
+    /** Placeholder replaced by the bank code in the URL templates. */
+    public static final String BKCODE_PLACEHOLDER = "{bkcode}";
+
+    /** Token endpoint URL template. */
+    public static final String TOKEN_ENDPOINT_TEMPLATE = "psd2.token-endpoint-template";
+    /** PSD2 API base URL template. */
+    public static final String API_BASE_TEMPLATE = "psd2.api-base-template";
+    /** The TPP's client_id (the QWAC's organizationIdentifier). */
+    public static final String CLIENT_ID = "psd2.client-id";
+    /** Scope asked for when the caller names none. */
+    public static final String SCOPE = "psd2.scope";
+    /** Lifetime assumed when the bank's response has no expires_in. */
+    public static final String DEFAULT_EXPIRES_IN = "psd2.default-expires-in";
+    /** Cap on the lifetime a bank announces. */
+    public static final String MAX_TOKEN_LIFETIME = "psd2.max-token-lifetime";
+    /** Tokens are dropped this long before their announced expiry. */
+    public static final String EXPIRY_MARGIN = "psd2.expiry-margin";
+    /** TCP connect timeout towards banks. */
+    public static final String CONNECT_TIMEOUT = "psd2.connect-timeout";
+    /** Timeout of a whole token request once connected. */
+    public static final String REQUEST_TIMEOUT = "psd2.request-timeout";
+    /** How long a caller waits for a token another caller is fetching. */
+    public static final String TOKEN_WAIT_TIMEOUT = "psd2.token-wait-timeout";
+    /** Prefix of the per-bank keys: {@code psd2.bank.<bkcode>.token-endpoint|api-base|scope}. */
+    public static final String BANK_PREFIX = "psd2.bank.";
+
+    /** The live BPCE 89C3 token endpoint. */
+    public static final String DEFAULT_TOKEN_ENDPOINT_TEMPLATE =
+            "https://www.{bkcode}.live.api.89c3.com/stet/psd2/oauth/token";
+    /** The live BPCE 89C3 STET API base. */
+    public static final String DEFAULT_API_BASE_TEMPLATE = "https://www.{bkcode}.live.api.89c3.com/stet/psd2/v1";
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)?");
+
+    private final Function<String, Optional<String>> source;
+    private final String tokenEndpointTemplate;
+    private final String apiBaseTemplate;
+    private final String clientId;
+    private final Scope scope;
+    private final TokenPolicy tokenPolicy;
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
+
+    /**
+     * Reads and validates the global keys now; per-bank keys are read when a bank is first used.
+     *
+     * @param source looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
+     * @throws ConfigurationException naming the key and the fix, for the first invalid value
+     */
+    public Psd2Config(Function<String, Optional<String>> source) {
+        this.source = source;
+        this.tokenEndpointTemplate = template(TOKEN_ENDPOINT_TEMPLATE, DEFAULT_TOKEN_ENDPOINT_TEMPLATE);
+        this.apiBaseTemplate = template(API_BASE_TEMPLATE, DEFAULT_API_BASE_TEMPLATE);
+        this.clientId = value(CLIENT_ID).orElse(null);
+        this.scope = scope(SCOPE, value(SCOPE).orElse("pisp"));
+        this.tokenPolicy = new TokenPolicy(
+                duration(DEFAULT_EXPIRES_IN, TokenPolicy.DEFAULT.defaultLifetime(), false),
+                duration(MAX_TOKEN_LIFETIME, TokenPolicy.DEFAULT.maxLifetime(), false),
+                duration(EXPIRY_MARGIN, TokenPolicy.DEFAULT.expiryMargin(), true),
+                duration(TOKEN_WAIT_TIMEOUT, TokenPolicy.DEFAULT.waitTimeout(), false));
+        this.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false);
+        this.requestTimeout = duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false);
+    }
+
+    /** The TPP's client_id, if configured. */
+    public Optional<String> clientId() {
+        return Optional.ofNullable(clientId);
+    }
+
+    /** The scope asked for when a caller names none (default {@code pisp}). */
+    public Scope scope() {
+        return scope;
+    }
+
+    /** Token lifetimes and waits. */
+    public TokenPolicy tokenPolicy() {
+        return tokenPolicy;
+    }
+
+    /** TCP connect timeout towards banks (default 5 s). */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Timeout of one token request once connected (default 10 s). */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    @Override
+    public BankEndpoints endpoints(Bkcode bank) {
+        return endpoints.computeIfAbsent(bank, this::resolve);
+    }
+
+    private BankEndpoints resolve(Bkcode bank) {
+        String prefix = BANK_PREFIX + bank.value() + ".";
+        URI token = url(prefix + "token-endpoint", value(prefix + "token-endpoint")
+                .orElse(tokenEndpointTemplate.replace(BKCODE_PLACEHOLDER, bank.value())), false);
+        URI api = url(prefix + "api-base", value(prefix + "api-base")
+                .orElse(apiBaseTemplate.replace(BKCODE_PLACEHOLDER, bank.value())), false);
+        Scope bankScope = value(prefix + "scope").map(s -> scope(prefix + "scope", s)).orElse(scope);
+        return new BankEndpoints(bank, token, api, bankScope);
+    }
+
+    private Optional<String> value(String key) {
+        return source.apply(key).map(String::strip).filter(v -> !v.isEmpty());
+    }
+
+    private String template(String key, String defaultValue) {
+        String template = value(key).orElse(defaultValue);
+        if (!template.contains(BKCODE_PLACEHOLDER)) {
+            throw new ConfigurationException(key + " must contain the placeholder " + BKCODE_PLACEHOLDER
+                    + ", e.g. " + defaultValue);
+        }
+        url(key, template.replace(BKCODE_PLACEHOLDER, "00000"), true);
+        return template;
+    }
+
+    private static URI url(String key, String value, boolean isTemplate) {
+        String shown = isTemplate ? "" : " (\"" + value + "\")";
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw new ConfigurationException(key + " is not a valid URL" + shown + ": " + e.getReason());
+        }
+        if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new ConfigurationException(key + " must be an https URL with a host name" + shown
+                    + "; tokens are only ever requested over mutual TLS");
+        }
+        return uri;
+    }
+
+    private static Scope scope(String key, String value) {
+        try {
+            return Scope.of(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(key + " is invalid: " + e.getMessage());
+        }
+    }
+
+    private Duration duration(String key, Duration defaultValue, boolean zeroAllowed) {
+        Optional<String> raw = value(key);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        Duration d = parseDuration(key, raw.get());
+        if (d.isNegative() || (d.isZero() && !zeroAllowed)) {
+            throw new ConfigurationException(key + " must be " + (zeroAllowed ? "zero or more" : "positive")
+                    + ", got " + raw.get());
+        }
+        return d;
+    }
+
+    /** Accepts ISO-8601 ({@code PT30S}), whole seconds ({@code 30}) or a number with ms/s/m/h ({@code 500ms}). */
+    static Duration parseDuration(String key, String text) {
+        Matcher m = SIMPLE_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        }
+        try {
+            return Duration.parse(text.trim());
+        } catch (DateTimeParseException e) {
+            throw new ConfigurationException(key + " is not a duration: \"" + text
+                    + "\"; write e.g. 30 (seconds), 500ms, 5m, 1h or PT30S");
+        }
+    }
+}

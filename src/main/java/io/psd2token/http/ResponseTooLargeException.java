@@ -1,0 +1,14 @@
+package io.psd2token.http;
+
+import io.psd2token.BankTokenException;
+
+/** The bank's response body was larger than the bound; it was not read further nor parsed. */
+public final class ResponseTooLargeException extends BankTokenException {
+
+    private static final long serialVersionUID = 1L;
+
+    ResponseTooLargeException(String host, int limit) {
+        super(null, host + ": response body larger than " + limit + " bytes; not parsed."
+                + " A token response is a few hundred bytes: check the token endpoint URL.", null);
+    }
+}

@@ -1,0 +1,96 @@
+package io.psd2token.token;
+
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An OAuth 2.0 bearer access token issued by one bank (RFC 6749 §5.1, RFC 6750).
+ *
+ * <p>Immutable. {@link #toString()} never shows the token text, so the value is safe to log; only
+ * {@link #value()} and {@link #authorizationHeader()} reveal it.
+ */
+public final class AccessToken {
+
+    private final Bkcode bank;
+    private final String value;
+    private final String tokenType;
+    private final Scope scope;
+    private final Duration lifetime;
+    private final Instant expiresAt;
+
+    /**
+     * @param bank the bank that issued it; it is worthless at any other bank
+     * @param value the token text
+     * @param tokenType the token type as the bank wrote it (always Bearer, case-insensitively)
+     * @param scope the scope the bank granted
+     * @param lifetime the lifetime the bank announced (or the configured default)
+     * @param expiresAt the wall-clock expiry, for display; the cache decides on a monotonic clock
+     */
+    public AccessToken(Bkcode bank, String value, String tokenType, Scope scope, Duration lifetime, Instant expiresAt) {
+        this.bank = Objects.requireNonNull(bank, "bank");
+        this.value = Objects.requireNonNull(value, "value");
+        this.tokenType = Objects.requireNonNull(tokenType, "tokenType");
+        this.scope = Objects.requireNonNull(scope, "scope");
+        this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
+        this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
+    }
+
+    /** The bank that issued the token. */
+    public Bkcode bank() {
+        return bank;
+    }
+
+    /** The token text. Handle with care: never log it. */
+    public String value() {
+        return value;
+    }
+
+    /** The value of an {@code Authorization} header carrying this token: {@code Bearer <token>}. */
+    public String authorizationHeader() {
+        return "Bearer " + value;
+    }
+
+    /** The token type the bank wrote, e.g. {@code Bearer}. */
+    public String tokenType() {
+        return tokenType;
+    }
+
+    /** The scope the bank granted, which may differ from the one asked for. */
+    public Scope scope() {
+        return scope;
+    }
+
+    /** The lifetime the bank announced, or the configured default when it announced none. */
+    public Duration lifetime() {
+        return lifetime;
+    }
+
+    /** When the token expires (wall clock, for display and monitoring). */
+    public Instant expiresAt() {
+        return expiresAt;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AccessToken other
+                && bank.equals(other.bank)
+                && value.equals(other.value)
+                && tokenType.equals(other.tokenType)
+                && scope.equals(other.scope)
+                && expiresAt.equals(other.expiresAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(bank, value, scope, expiresAt);
+    }
+
+    @Override
+    public String toString() {
+        return "AccessToken[bank=" + bank + ", type=" + tokenType + ", scope=" + scope
+                + ", expiresAt=" + expiresAt + ", value=(" + value.length() + " characters, hidden)]";
+    }
+}

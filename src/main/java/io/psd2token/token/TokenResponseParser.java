@@ -1,0 +1,153 @@
+package io.psd2token.token;
+
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import io.psd2token.http.HttpReply;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Every rule a bank's token response must follow, in one place (RFC 6749 §5.1/§5.2, RFC 6750, the BPCE
+ * page). Each broken rule is a typed error naming the rule; nothing from the body is echoed unbounded.
+ */
+final class TokenResponseParser {
+
+    // RFC 6750 §2.1 b64token: the only characters that may follow "Bearer " in a header.
+    private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+    private static final Pattern SECONDS = Pattern.compile("[0-9]{1,12}");
+    private static final int MAX_ERROR_CODE = 64;
+    private static final int MAX_ERROR_DESCRIPTION = 200;
+
+    private final Jsonb jsonb;
+    private final TokenPolicy policy;
+
+    TokenResponseParser(Jsonb jsonb, TokenPolicy policy) {
+        this.jsonb = jsonb;
+        this.policy = policy;
+    }
+
+    /**
+     * @param bank the bank that answered
+     * @param requested the scope asked for, kept when the bank does not say what it granted
+     * @param reply the bank's answer
+     * @param sentAt when the request was sent: the lifetime counts from then, never from receipt
+     */
+    AccessToken parse(Bkcode bank, Scope requested, HttpReply reply, Instant sentAt) {
+        String bk = bank.value();
+        if (reply.status() != 200) {
+            throw rejected(bk, reply);
+        }
+        String contentType = reply.contentType().orElse(null);
+        if (contentType != null && !isJson(contentType)) {
+            throw new InvalidTokenResponseException(bk, "Content-Type is " + bounded(contentType, 60)
+                    + ", expected application/json");
+        }
+        if (reply.body().isBlank()) {
+            throw new InvalidTokenResponseException(bk, "empty body");
+        }
+        TokenResponseJson json = read(bk, reply.body());
+
+        if (json.accessToken == null || json.accessToken.isEmpty()) {
+            throw new InvalidTokenResponseException(bk, "access_token is missing");
+        }
+        if (!B64TOKEN.matcher(json.accessToken).matches()) {
+            // Also what keeps a hostile token from injecting header lines (CR/LF) into later API calls.
+            throw new InvalidTokenResponseException(bk, "access_token holds characters a bearer token may not"
+                    + " contain (RFC 6750 §2.1)");
+        }
+        if (json.tokenType == null || json.tokenType.isBlank()) {
+            throw new InvalidTokenResponseException(bk, "token_type is missing");
+        }
+        if (!"bearer".equals(json.tokenType.toLowerCase(Locale.ROOT))) {
+            throw new UnsupportedTokenTypeException(bk, bounded(json.tokenType, 20));
+        }
+        Duration lifetime = lifetime(bk, json.expiresIn);
+        Scope granted = granted(bk, json.scope, requested);
+        return new AccessToken(bank, json.accessToken, json.tokenType, granted, lifetime, sentAt.plus(lifetime));
+    }
+
+    private TokenResponseJson read(String bk, String body) {
+        try {
+            TokenResponseJson json = jsonb.fromJson(body, TokenResponseJson.class);
+            if (json == null) {
+                throw new InvalidTokenResponseException(bk, "body is not a JSON object");
+            }
+            return json;
+        } catch (JsonbException | ClassCastException | IllegalArgumentException e) {
+            // The exception text may quote the body, which may hold a token: it is not passed on.
+            throw new InvalidTokenResponseException(bk, "body is not a JSON object with the fields of RFC 6749 §5.1");
+        }
+    }
+
+    private Duration lifetime(String bk, JsonValue expiresIn) {
+        long seconds;
+        if (expiresIn == null || expiresIn.getValueType() == JsonValue.ValueType.NULL) {
+            return policy.defaultLifetime();
+        } else if (expiresIn instanceof JsonNumber n && n.isIntegral()) {
+            seconds = n.bigIntegerValue().min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
+        } else if (expiresIn instanceof JsonString s && SECONDS.matcher(s.getString()).matches()) {
+            seconds = Long.parseLong(s.getString());
+        } else {
+            throw new InvalidTokenResponseException(bk, "expires_in must be a whole number of seconds (number or"
+                    + " numeric string), got " + bounded(expiresIn.toString(), 20));
+        }
+        if (seconds <= 0) {
+            throw new InvalidTokenResponseException(bk, "expires_in must be positive, got " + seconds);
+        }
+        // A huge value is cut rather than refused: the token is good, it will just be renewed sooner.
+        return seconds >= policy.maxLifetime().getSeconds() ? policy.maxLifetime() : Duration.ofSeconds(seconds);
+    }
+
+    private static Scope granted(String bk, String scope, Scope requested) {
+        if (scope == null || scope.isBlank()) {
+            return requested;
+        }
+        try {
+            return Scope.of(scope);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenResponseException(bk, "granted scope is invalid: " + e.getMessage());
+        }
+    }
+
+    private TokenRequestRejectedException rejected(String bk, HttpReply reply) {
+        String error = null;
+        String description = null;
+        String body = reply.body().strip();
+        if (body.startsWith("{")) {
+            try {
+                TokenResponseJson json = jsonb.fromJson(body, TokenResponseJson.class);
+                if (json != null) {
+                    error = json.error == null ? null : bounded(json.error, MAX_ERROR_CODE);
+                    description = json.errorDescription == null ? null
+                            : bounded(json.errorDescription, MAX_ERROR_DESCRIPTION);
+                }
+            } catch (RuntimeException e) {
+                // Not an RFC 6749 error body: the status alone is reported.
+            }
+        }
+        return new TokenRequestRejectedException(bk, reply.status(), error, description);
+    }
+
+    private static boolean isJson(String contentType) {
+        String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return mediaType.equals("application/json") || mediaType.endsWith("+json");
+    }
+
+    /** Bank text made safe for a message: control characters dropped, length bounded. */
+    static String bounded(String text, int max) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().filter(c -> c >= 0x20 && c != 0x7f).limit(max).forEach(out::appendCodePoint);
+        if (text.codePointCount(0, text.length()) > max) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}

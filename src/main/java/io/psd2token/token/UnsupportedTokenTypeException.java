@@ -1,0 +1,25 @@
+package io.psd2token.token;
+
+import io.psd2token.BankTokenException;
+
+/**
+ * The bank issued a token of a type other than {@code Bearer}, e.g. {@code MAC}; it is never used, because
+ * the STET API authenticates calls with RFC 6750 bearer tokens only.
+ */
+public final class UnsupportedTokenTypeException extends BankTokenException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String tokenType;
+
+    UnsupportedTokenTypeException(String bkcode, String tokenType) {
+        super(bkcode, "the bank issued a token of type \"" + tokenType + "\"; only Bearer tokens (RFC 6750) are"
+                + " supported, so it was discarded. Ask the bank for Bearer tokens for this client.", null);
+        this.tokenType = tokenType;
+    }
+
+    /** The token type the bank announced (bounded). */
+    public String tokenType() {
+        return tokenType;
+    }
+}

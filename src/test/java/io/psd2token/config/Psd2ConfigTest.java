@@ -1,0 +1,103 @@
+package io.psd2token.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.psd2token.ConfigurationException;
+import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class Psd2ConfigTest {
+
+    private final Map<String, String> values = new HashMap<>();
+
+    private Psd2Config config() {
+        return new Psd2Config(key -> Optional.ofNullable(values.get(key)));
+    }
+
+    @Test
+    void defaultsPointAtTheLiveBpceEndpointsWithScopePisp() {
+        BankEndpoints e = config().endpoints(Bkcode.of("13807"));
+        assertEquals(URI.create("https://www.13807.live.api.89c3.com/stet/psd2/oauth/token"), e.tokenEndpoint());
+        assertEquals(URI.create("https://www.13807.live.api.89c3.com/stet/psd2/v1"), e.apiBase());
+        assertEquals(Scope.PISP, e.defaultScope());
+        assertTrue(config().clientId().isEmpty());
+    }
+
+    @Test
+    void templatesAndPerBankOverridesApply() {
+        values.put("psd2.token-endpoint-template", "https://localhost:9443/{bkcode}/stet/psd2/oauth/token");
+        values.put("psd2.api-base-template", "https://localhost:9443/{bkcode}/stet/psd2/v1");
+        values.put("psd2.scope", "aisp pisp");
+        values.put("psd2.bank.17515.token-endpoint", "https://sandbox.example/oauth/token");
+        values.put("psd2.bank.17515.scope", "cbpii");
+        Psd2Config c = config();
+        assertEquals(URI.create("https://localhost:9443/13807/stet/psd2/oauth/token"),
+                c.endpoints(Bkcode.of("13807")).tokenEndpoint());
+        assertEquals(Scope.of("pisp aisp"), c.endpoints(Bkcode.of("13807")).defaultScope());
+        assertEquals(URI.create("https://sandbox.example/oauth/token"), c.endpoints(Bkcode.of("17515")).tokenEndpoint());
+        assertEquals(URI.create("https://localhost:9443/17515/stet/psd2/v1"), c.endpoints(Bkcode.of("17515")).apiBase());
+        assertEquals(Scope.of("cbpii"), c.endpoints(Bkcode.of("17515")).defaultScope());
+    }
+
+    @Test
+    void templateWithoutPlaceholderIsRefusedNamingTheKey() {
+        values.put("psd2.token-endpoint-template", "https://www.13807.live.api.89c3.com/stet/psd2/oauth/token");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.token-endpoint-template"));
+        assertTrue(e.getMessage().contains("{bkcode}"));
+    }
+
+    @Test
+    void plainHttpIsRefused() {
+        values.put("psd2.api-base-template", "http://www.{bkcode}.example/v1");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.api-base-template") && e.getMessage().contains("https"));
+        values.clear();
+        values.put("psd2.bank.13807.token-endpoint", "http://insecure.example/token");
+        var perBank = assertThrows(ConfigurationException.class, () -> config().endpoints(Bkcode.of("13807")));
+        assertTrue(perBank.getMessage().contains("psd2.bank.13807.token-endpoint"));
+    }
+
+    @Test
+    void durationsAcceptIsoSecondsAndUnits() {
+        values.put("psd2.default-expires-in", "300");
+        values.put("psd2.expiry-margin", "PT5S");
+        values.put("psd2.token-wait-timeout", "1500ms");
+        values.put("psd2.max-token-lifetime", "2h");
+        values.put("psd2.connect-timeout", "3s");
+        values.put("psd2.request-timeout", "1m");
+        Psd2Config c = config();
+        assertEquals(Duration.ofSeconds(300), c.tokenPolicy().defaultLifetime());
+        assertEquals(Duration.ofSeconds(5), c.tokenPolicy().expiryMargin());
+        assertEquals(Duration.ofMillis(1500), c.tokenPolicy().waitTimeout());
+        assertEquals(Duration.ofHours(2), c.tokenPolicy().maxLifetime());
+        assertEquals(Duration.ofSeconds(3), c.connectTimeout());
+        assertEquals(Duration.ofMinutes(1), c.requestTimeout());
+    }
+
+    @Test
+    void badDurationsSayHowToWriteOne() {
+        values.put("psd2.default-expires-in", "an hour");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.default-expires-in") && e.getMessage().contains("PT30S"));
+        values.put("psd2.default-expires-in", "0");
+        assertTrue(assertThrows(ConfigurationException.class, this::config).getMessage().contains("positive"));
+        values.put("psd2.default-expires-in", "99999999999999999999");
+        assertThrows(ConfigurationException.class, this::config);
+    }
+
+    @Test
+    void invalidScopeIsRefusedNamingTheKey() {
+        values.put("psd2.scope", "pisp\"");
+        assertTrue(assertThrows(ConfigurationException.class, this::config).getMessage().contains("psd2.scope"));
+    }
+}
