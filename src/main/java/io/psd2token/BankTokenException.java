@@ -1,12 +1,17 @@
 package io.psd2token;
 
+import jakarta.ejb.ApplicationException;
 import java.util.Optional;
 
 /**
  * Base of every error the library throws: each subtype names one cause and says what to check.
  *
  * <p>Messages never contain a token, a key or an unbounded bank response body, so they are safe to log.
+ * Marked as an EJB application exception so that it reaches an EJB's caller as itself, not wrapped in an
+ * {@code EJBException}, and does not roll back the caller's transaction: a bank refusing a token says
+ * nothing about the caller's data.
  */
+@ApplicationException(inherited = true, rollback = false)
 public abstract class BankTokenException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

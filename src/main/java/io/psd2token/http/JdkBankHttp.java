@@ -58,7 +58,8 @@ public final class JdkBankHttp implements BankHttp {
 
     @Override
     public HttpReply postForm(URI uri, String formBody) {
-        HttpClient client = clients.computeIfAbsent(sslContexts.apply(uri), this::newClient);
+        SSLContext sslContext = sslContexts.apply(uri);
+        HttpClient client = clients.computeIfAbsent(sslContext, this::newClient);
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -75,7 +76,16 @@ public final class JdkBankHttp implements BankHttp {
             Thread.currentThread().interrupt();
             throw new BankUnreachableException(host, "interrupted while waiting for the bank", e);
         } catch (IOException e) {
-            throw classify(host, e);
+            RuntimeException classified = classify(host, e);
+            if (classified instanceof BankUnreachableException) {
+                // The JDK hides some TLS 1.3 failures behind a closed connection: look closer before blaming the network.
+                TlsHandshakeException tls = HandshakeProbe.diagnose(uri, sslContext, connectTimeout);
+                if (tls != null) {
+                    tls.addSuppressed(e);
+                    throw tls;
+                }
+            }
+            throw classified;
         }
     }
 
@@ -121,7 +131,7 @@ public final class JdkBankHttp implements BankHttp {
                 + "); if the bank closes connections during the handshake, it may not accept the client certificate", e);
     }
 
-    private static TlsHandshakeException classifyTls(String host, SSLException ssl) {
+    static TlsHandshakeException classifyTls(String host, SSLException ssl) {
         String m = String.valueOf(ssl.getMessage()).toLowerCase(Locale.ROOT);
         // "Received fatal alert" means the bank ended the handshake; anything else was refused on our side.
         boolean bankRefused = m.contains("received fatal alert");

@@ -1,0 +1,36 @@
+package io.psd2token.demo;
+
+import io.psd2token.BankTokenException;
+import io.psd2token.ConfigurationException;
+import io.psd2token.bank.UnknownBankException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Shows the library's typed errors to the demo's caller: the error type and its message, which are safe to
+ * show because they never contain a token. Unknown bank is 404, configuration 500, anything from the bank 502.
+ */
+@Provider
+public class BankTokenExceptionMapper implements ExceptionMapper<BankTokenException> {
+
+    @Override
+    public Response toResponse(BankTokenException e) {
+        int status = e instanceof UnknownBankException ? 404 : e instanceof ConfigurationException ? 500 : 502;
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(new Problem(e.getClass().getSimpleName(), e.bkcode().orElse(null), e.getMessage()))
+                .build();
+    }
+
+    /**
+     * The JSON error body.
+     *
+     * @param error the exception type, e.g. {@code TlsHandshakeException}
+     * @param bank the bank concerned, if any
+     * @param message what happened and what to check
+     */
+    public record Problem(String error, String bank, String message) {
+    }
+}

@@ -1,0 +1,65 @@
+package io.psd2token.testbed;
+
+import io.psd2token.demo.DemoApplication;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.Map;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.jboss.shrinkwrap.api.importer.ExplodedImporter;
+
+/**
+ * Builds the demo application as a WAR, and as an EAR whose {@code lib/} holds the library: both from the
+ * library jar the build just packaged, so the tests run what users deploy.
+ */
+public final class Deployments {
+
+    private Deployments() {
+    }
+
+    /** The packaged library jar ({@code target/psd2-token-<version>.jar}). */
+    public static JavaArchive library() {
+        String jar = System.getProperty("psd2.library.jar");
+        if (jar == null || !new File(jar).isFile()) {
+            throw new IllegalStateException("library jar not found (" + jar + "); run through Maven: mvn verify");
+        }
+        return ShrinkWrap.createFromZipFile(JavaArchive.class, new File(jar));
+    }
+
+    /** The demo WAR with the library in WEB-INF/lib and the given application-level config values. */
+    public static WebArchive demoWar(String name, Map<String, String> config) {
+        WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
+                .addPackage(DemoApplication.class.getPackage())
+                .addAsLibrary(library())
+                .addAsResource(new StringAsset(properties(config)), "META-INF/microprofile-config.properties");
+        Path webapp = webappDir();
+        if (webapp.toFile().isDirectory()) {
+            war.as(ExplodedImporter.class).importDirectory(webapp.toFile());
+        }
+        return war;
+    }
+
+    /** The demo as an EAR: the library in lib/, the demo WAR (without its own copy of the library) as a module. */
+    public static EnterpriseArchive demoEar(String name, Map<String, String> config) {
+        WebArchive war = ShrinkWrap.create(WebArchive.class, name + "-web.war")
+                .addPackage(DemoApplication.class.getPackage())
+                .addAsResource(new StringAsset(properties(config)), "META-INF/microprofile-config.properties");
+        return ShrinkWrap.create(EnterpriseArchive.class, name + ".ear")
+                .addAsLibrary(library())
+                .addAsModule(war);
+    }
+
+    private static Path webappDir() {
+        String dir = System.getProperty("psd2.demo.webapp.dir");
+        return dir == null ? Path.of("src/demo/webapp") : Path.of(dir);
+    }
+
+    private static String properties(Map<String, String> config) {
+        StringBuilder text = new StringBuilder();
+        config.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        return text.toString();
+    }
+}

@@ -1,0 +1,17 @@
+package io.psd2token.testbed;
+
+/** Bank codes that the test configuration routes to a particular fault. */
+public final class TestBanks {
+
+    /** Reached through a route that presents a client certificate from an untrusted CA. */
+    public static final String UNTRUSTED_CERTIFICATE = "99001";
+    /** Reached through a route whose SSL context has no key-manager: no client certificate is presented. */
+    public static final String NO_CLIENT_CERTIFICATE = "99002";
+    /** The simulator issues MAC tokens for it when a test switches it so. */
+    public static final String MAC_TOKENS = "99003";
+    /** Its host matches no Elytron rule at all. */
+    public static final String NO_MATCH_RULE = "99004";
+
+    private TestBanks() {
+    }
+}

@@ -1,0 +1,185 @@
+package io.psd2token.testbed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the integration tests and the demo stand on: a test PKI, the bank simulator, and a stock
+ * WildFly configured by the project's own {@code server-config/} scripts (plus, for tests, a few extra TLS
+ * routes that present a wrong certificate or none).
+ *
+ * <p>The WildFly configuration is reset to the distribution's before every start, so runs never depend
+ * on what an earlier run left behind.
+ */
+public final class Testbed implements AutoCloseable {
+
+    /** Banks the simulator serves: the two BPCE banks of the demo and the test-only routes below. */
+    public static final List<String> BANKS = List.of("13807", "17515", TestBanks.UNTRUSTED_CERTIFICATE,
+            TestBanks.NO_CLIENT_CERTIFICATE, TestBanks.MAC_TOKENS);
+
+    private final Options options;
+    private final TestPki pki;
+    private final BankSimulator simulator;
+    private final Path serverProperties;
+
+    private Testbed(Options options, TestPki pki, BankSimulator simulator, Path serverProperties) {
+        this.options = options;
+        this.pki = pki;
+        this.simulator = simulator;
+        this.serverProperties = serverProperties;
+    }
+
+    /**
+     * Where things are and what to configure.
+     *
+     * @param workDir where the PKI, properties and logs go (the build's target/testbed or target/demo)
+     * @param jbossHome the unpacked WildFly
+     * @param serverConfigDir the project's server-config/ directory
+     * @param simulatorPort the simulator's port, 0 for any free one
+     * @param testRoutes whether to add the test-only TLS routes (wrong certificate, no certificate)
+     */
+    public record Options(Path workDir, Path jbossHome, Path serverConfigDir, int simulatorPort, boolean testRoutes) {
+
+        /** Reads the paths from the system properties the build sets ({@code psd2.testbed.dir}, ...). */
+        public static Options fromSystemProperties(int simulatorPort, boolean testRoutes) {
+            return new Options(path("psd2.testbed.dir"), path("jboss.home"), path("psd2.server-config.dir"),
+                    simulatorPort, testRoutes);
+        }
+
+        private static Path path(String property) {
+            String value = System.getProperty(property);
+            if (value == null || value.isBlank()) {
+                throw new IllegalStateException("system property " + property + " is not set; run through Maven"
+                        + " (mvn verify, or mvn -Pdemo verify)");
+            }
+            return Path.of(value).toAbsolutePath();
+        }
+    }
+
+    /** Makes the PKI, starts the simulator and configures WildFly (which must not be running). */
+    public static Testbed start(Options options) {
+        try {
+            Files.createDirectories(options.workDir());
+            TestPki pki = TestPki.generate(options.workDir().resolve("pki"));
+            BankSimulator simulator = BankSimulator.start(BankSimulator.Settings.forPki(pki)
+                    .withPort(options.simulatorPort())
+                    .withBankCodes(BANKS.toArray(String[]::new)));
+            try {
+                Path properties = writeServerProperties(options, pki, simulator);
+                configureWildFly(options, properties);
+                return new Testbed(options, pki, simulator, properties);
+            } catch (RuntimeException | IOException | InterruptedException e) {
+                simulator.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while configuring WildFly", e);
+        }
+    }
+
+    /** The generated PKI. */
+    public TestPki pki() {
+        return pki;
+    }
+
+    /** The running bank simulator. */
+    public BankSimulator simulator() {
+        return simulator;
+    }
+
+    /** The properties file passed to the server-config scripts. */
+    public Path serverProperties() {
+        return serverProperties;
+    }
+
+    /** The options it was started with. */
+    public Options options() {
+        return options;
+    }
+
+    /** Per-bank MicroProfile Config values that route the test banks; empty when test routes are off. */
+    public Map<String, String> testBankConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        if (options.testRoutes()) {
+            int port = simulator.port();
+            // 127.0.0.1 is a host the test match rule maps to the untrusted certificate (the server
+            // certificate covers it too, so only the client certificate differs).
+            config.put("psd2.bank." + TestBanks.UNTRUSTED_CERTIFICATE + ".token-endpoint",
+                    "https://127.0.0.1:" + port + "/" + TestBanks.UNTRUSTED_CERTIFICATE + "/stet/psd2/oauth/token");
+            // No match rule covers 127.0.0.2: Elytron would hand out the JVM default context.
+            config.put("psd2.bank." + TestBanks.NO_MATCH_RULE + ".token-endpoint",
+                    "https://127.0.0.2:" + port + "/" + TestBanks.NO_MATCH_RULE + "/stet/psd2/oauth/token");
+        }
+        return config;
+    }
+
+    @Override
+    public void close() {
+        simulator.close();
+    }
+
+    private static Path writeServerProperties(Options options, TestPki pki, BankSimulator simulator)
+            throws IOException {
+        String base = "https://localhost:" + simulator.port() + "/{bkcode}/stet/psd2";
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("psd2.credential-store.location", "psd2-credentials.cs");
+        p.put("psd2.credential-store.password", pki.password());
+        p.put("psd2.qwac.keystore.path", pki.qwacKeyStore().toString());
+        p.put("psd2.qwac.keystore.password", pki.password());
+        p.put("psd2.trust.keystore.path", pki.clientTrustStore().toString());
+        p.put("psd2.trust.keystore.password", pki.password());
+        p.put("psd2.client-id", pki.clientId());
+        p.put("psd2.scope", "pisp");
+        p.put("psd2.token-endpoint-template", base + "/oauth/token");
+        p.put("psd2.api-base-template", base + "/v1");
+        p.put("psd2.simulator.host", "localhost");
+        p.put("psd2.simulator.port", Integer.toString(simulator.port()));
+        p.put("psd2.test.untrusted.keystore.path", pki.untrustedClientKeyStore().toString());
+        StringBuilder text = new StringBuilder("# Generated by the testbed; holds throwaway test passwords only.\n");
+        p.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Path file = options.workDir().resolve("server-config.properties");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void configureWildFly(Options options, Path properties) throws IOException, InterruptedException {
+        Path configDir = options.jbossHome().resolve("standalone/configuration");
+        Path xml = configDir.resolve("standalone-microprofile.xml");
+        Path pristine = configDir.resolve("standalone-microprofile.xml.pristine");
+        if (!Files.exists(pristine)) {
+            Files.copy(xml, pristine);
+        }
+        Files.copy(pristine, xml, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(configDir.resolve("psd2-credentials.cs"));
+        Files.createDirectories(configDir.resolve("standalone_xml_history"));
+
+        List<Path> scripts = new ArrayList<>();
+        scripts.add(options.serverConfigDir().resolve("configure.cli"));
+        scripts.add(options.serverConfigDir().resolve("configure-simulator.cli"));
+        if (options.testRoutes()) {
+            scripts.add(testRoutesScript(options.workDir()));
+        }
+        new WildFlyCli(options.jbossHome(), options.workDir()).applyOffline(properties, scripts);
+    }
+
+    private static Path testRoutesScript(Path workDir) throws IOException {
+        Path script = workDir.resolve("test-routes.cli");
+        try (var in = Objects.requireNonNull(Testbed.class.getResourceAsStream("/testbed/test-routes.cli"),
+                "test-routes.cli on the test class path")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return script;
+    }
+}

@@ -1,0 +1,63 @@
+package io.psd2token.testbed;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the project's jboss-cli scripts against a stopped WildFly, through an embedded server: the same
+ * scripts an operator runs with {@code --connect} against a running one.
+ */
+final class WildFlyCli {
+
+    private final Path jbossHome;
+    private final Path workDir;
+
+    WildFlyCli(Path jbossHome, Path workDir) {
+        this.jbossHome = jbossHome;
+        this.workDir = workDir;
+    }
+
+    /**
+     * Applies the scripts, in order, in one embedded-server session.
+     *
+     * @param properties the {@code --properties} file the scripts read their values from
+     * @param scripts the CLI files
+     */
+    void applyOffline(Path properties, List<Path> scripts) throws IOException, InterruptedException {
+        List<String> lines = new ArrayList<>();
+        lines.add("embed-server --server-config=standalone-microprofile.xml --std-out=discard");
+        for (Path script : scripts) {
+            lines.add("# --- " + script.getFileName());
+            lines.addAll(Files.readAllLines(script, StandardCharsets.UTF_8));
+        }
+        lines.add("stop-embedded-server");
+        Path session = workDir.resolve("offline-session.cli");
+        Files.write(session, lines, StandardCharsets.UTF_8);
+        Path log = workDir.resolve("jboss-cli.log");
+        ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/jboss-cli.sh").toString(),
+                "--resolve-parameter-values", "--properties=" + properties, "--file=" + session)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("JBOSS_HOME", jbossHome.toString());
+        pb.environment().remove("JAVA_OPTS");
+        Process process = pb.start();
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("jboss-cli did not finish within 3 minutes; see " + log);
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("jboss-cli failed (exit " + process.exitValue() + "); see " + log
+                    + ":\n" + tail(log));
+        }
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+}
