@@ -150,6 +150,15 @@ public final class JdkBankHttp implements BankHttp {
                             + " Elytron authentication-context match rule selects the QWAC's client-ssl-context"
                             + " for this host and that the QWAC is valid", ssl);
         }
+        if (m.contains("terminated the handshake")) {
+            // The bank hung up mid-handshake without an alert. Banks requiring a client certificate do this when
+            // none (or one they cannot use) arrives; a protocol mismatch is the rarer cause.
+            return new TlsHandshakeException(host, TlsHandshakeException.Side.CLIENT_CERTIFICATE,
+                    "the bank ended the handshake without an alert; most often it did not receive a client"
+                            + " certificate it accepts: check that an Elytron authentication-context match rule"
+                            + " selects the QWAC's client-ssl-context for this host (less often: no common TLS"
+                            + " protocol or cipher suite)", ssl);
+        }
         return new TlsHandshakeException(host, TlsHandshakeException.Side.NEGOTIATION,
                 "no agreement on protocol or cipher suite (" + alert(m) + "); check the client-ssl-context"
                         + " protocols and cipher suites", ssl);

@@ -69,6 +69,14 @@ class JdkBankHttpTest {
     }
 
     @Test
+    void noClientCertificateOverTls12IsReportedAsAClientCertificateProblem() {
+        var e = assertThrows(TlsHandshakeException.class,
+                () -> post(ClientTls.of(pki, null, pki.clientTrustStore(), "TLSv1.2")));
+        assertEquals(TlsHandshakeException.Side.CLIENT_CERTIFICATE, e.side());
+        assertTrue(e.getMessage().contains("client certificate"), e.getMessage());
+    }
+
+    @Test
     void bankCertificateFromAnUntrustedCaIsReportedAsAServerCertificateProblem() {
         // Trusting only the QTSP CA, not the CA that issued the simulator's server certificate.
         Path wrongTrust = pki.writeClientKeyStore(pki.qtspCaCredential(), "qtsp-as-truststore.p12");

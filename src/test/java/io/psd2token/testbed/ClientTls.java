@@ -20,6 +20,11 @@ public final class ClientTls {
      * @param trustStore a PKCS12 with the trusted CAs
      */
     public static SSLContext of(TestPki pki, Path clientKeyStore, Path trustStore) {
+        return of(pki, clientKeyStore, trustStore, "TLS");
+    }
+
+    /** As {@link #of(TestPki, Path, Path)}, for one protocol, e.g. {@code TLSv1.2} (negotiates no higher). */
+    public static SSLContext of(TestPki pki, Path clientKeyStore, Path trustStore, String protocol) {
         try {
             char[] password = pki.password().toCharArray();
             KeyManagerFactory keys = null;
@@ -29,7 +34,7 @@ public final class ClientTls {
             }
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(load(trustStore, password));
-            SSLContext context = SSLContext.getInstance("TLS");
+            SSLContext context = SSLContext.getInstance(protocol);
             context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
             return context;
         } catch (Exception e) {

@@ -168,6 +168,8 @@ public final class Testbed implements AutoCloseable {
         List<Path> scripts = new ArrayList<>();
         scripts.add(options.serverConfigDir().resolve("configure.cli"));
         scripts.add(options.serverConfigDir().resolve("configure-simulator.cli"));
+        // The demo's payment service is an EJB; standalone-microprofile.xml has no EJB subsystem.
+        scripts.add(options.serverConfigDir().resolve("configure-ejb.cli"));
         if (options.testRoutes()) {
             scripts.add(testRoutesScript(options.workDir()));
         }
