@@ -54,7 +54,7 @@ public final class DemoLauncher {
             System.out.println("Demo failed to start: " + e.getMessage());
             ok = false;
         }
-        printUsage(base, testbed, ok);
+        printUsage(base, testbed, ok, exitAfterCheck);
         if (exitAfterCheck || !ok) {
             Runtime.getRuntime().removeShutdownHook(stopper);
             stopper.run();
@@ -77,7 +77,7 @@ public final class DemoLauncher {
         return banks.statusCode() == 200 && payment.statusCode() == 201;
     }
 
-    private static void printUsage(String base, Testbed testbed, boolean ok) {
+    private static void printUsage(String base, Testbed testbed, boolean ok, boolean exiting) {
         System.out.println();
         System.out.println(ok ? "psd2-token demo is up." : "psd2-token demo check FAILED; see the logs below.");
         System.out.println("  WildFly log:      " + testbed.options().jbossHome().resolve("standalone/log/server.log"));
@@ -92,6 +92,7 @@ public final class DemoLauncher {
         System.out.println("  curl -s -X POST " + base + "/api/banks/17515/payment-requests");
         System.out.println("  curl -s -X DELETE " + base + "/api/banks/13807/token   # forget the cached token");
         System.out.println();
-        System.out.println("Press Ctrl+C to stop WildFly and the simulator.");
+        System.out.println(exiting || !ok ? "Stopping WildFly and the simulator."
+                : "Press Ctrl+C to stop WildFly and the simulator.");
     }
 }
