@@ -2,13 +2,14 @@ package io.psd2token;
 
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
-import io.psd2token.bank.Scope;
 import io.psd2token.config.Psd2Config;
 import io.psd2token.http.JdkBankHttp;
 import io.psd2token.tls.ElytronSslContexts;
 import io.psd2token.token.AccessToken;
 import io.psd2token.token.TokenClock;
 import io.psd2token.token.TokenManager;
+import io.psd2token.token.TokenScheduler;
+import io.psd2token.token.TokenState;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +17,15 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import javax.net.ssl.SSLContext;
 import org.eclipse.microprofile.config.Config;
 
@@ -23,14 +33,21 @@ import org.eclipse.microprofile.config.Config;
  * PSD2 access tokens from Groupe BPCE banks, for EJBs and JAX-RS resources: {@code @Inject BankTokens tokens;}
  * then {@code tokens.token("13807").authorizationHeader()}.
  *
- * <p>Each bank (five-digit bkcode) has its own token endpoint and its own tokens; a token is reused until
- * shortly before it expires. Requests go over mutual TLS with the QWAC the server's Elytron configuration
+ * <p>Each bank (five-digit bkcode) has its own token endpoint and its own tokens. A token is reused while
+ * fresh, refreshed in the background shortly before it expires (callers never wait at a refresh), and never
+ * handed out once expired. Requests go over mutual TLS with the QWAC the server's Elytron configuration
  * assigns to the bank's host. Endpoints and client_id come from MicroProfile Config (see {@link Psd2Config}).
  *
- * <p>Thread-safe; every method may be called concurrently from any request or EJB thread.
+ * <p>Thread-safe; every method may be called concurrently from any request, EJB or managed thread.
  */
 @ApplicationScoped
 public class BankTokens {
+
+    private static final Logger LOG = Logger.getLogger(BankTokens.class.getName());
+
+    // JNDI names of the server's managed scheduled executor: the Jakarta EE default, then WildFly's own.
+    private static final List<String> SCHEDULER_NAMES = List.of(
+            "java:comp/DefaultManagedScheduledExecutorService", "java:jboss/ee/concurrency/scheduler/default");
 
     @Inject
     Config config;
@@ -41,6 +58,7 @@ public class BankTokens {
     private Psd2Config settings;
     private ElytronSslContexts sslContexts;
     private Jsonb jsonb;
+    private ScheduledExecutorService ownScheduler;
     private TokenManager manager;
 
     @PostConstruct
@@ -52,11 +70,14 @@ public class BankTokens {
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
         JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
         manager = new TokenManager(settings, settings.clientId().orElse(null), http, clock,
-                settings.tokenPolicy(), jsonb);
+                settings.tokenPolicy(), jsonb, scheduler());
     }
 
     @PreDestroy
     void stop() {
+        if (ownScheduler != null) {
+            ownScheduler.shutdownNow();
+        }
         try {
             jsonb.close();
         } catch (Exception e) {
@@ -71,7 +92,7 @@ public class BankTokens {
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode) {
-        return manager.token(Bkcode.of(bkcode));
+        return manager.token(bkcode);
     }
 
     /**
@@ -82,17 +103,39 @@ public class BankTokens {
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode, String scope) {
-        Bkcode bank = Bkcode.of(bkcode);
-        Scope parsed;
-        try {
-            parsed = Scope.of(scope);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(bank.value(), e.getMessage());
-        }
-        return manager.token(bank, parsed);
+        return manager.token(bkcode, scope);
     }
 
-    /** Forgets every cached token of the bank, e.g. after it answered 403 "Invalid token". */
+    /**
+     * The token without blocking: for asynchronous JAX-RS resources. Completes at once while a valid token
+     * is cached; fails with the same typed errors as {@link #token(String)}.
+     */
+    public CompletionStage<AccessToken> tokenAsync(String bkcode) {
+        return manager.tokenAsync(bkcode);
+    }
+
+    /** The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}. */
+    public CompletionStage<AccessToken> tokenAsync(String bkcode, String scope) {
+        return manager.tokenAsync(bkcode, scope);
+    }
+
+    /**
+     * Calls the bank's API with its token and, if the bank answers 403 "Invalid token", once more with a
+     * new token. For code that does not use {@link io.psd2token.client.BankApiClients}.
+     *
+     * <pre>{@code
+     * HttpResponse<String> r = tokens.withToken("13807",
+     *         token -> send(request.header("Authorization", token.authorizationHeader())),
+     *         response -> response.statusCode() == 403 && response.body().contains("Invalid token"));
+     * }</pre>
+     *
+     * @throws io.psd2token.token.TokenRejectedException when the second call is rejected too
+     */
+    public <T> T withToken(String bkcode, Function<AccessToken, T> call, Predicate<? super T> rejectedAsInvalid) {
+        return manager.withToken(bkcode, call, rejectedAsInvalid);
+    }
+
+    /** Forgets every cached token of the bank, e.g. after an operator revoked them. */
     public void invalidate(String bkcode) {
         manager.invalidate(Bkcode.of(bkcode));
     }
@@ -106,6 +149,11 @@ public class BankTokens {
         return manager.invalidate(token);
     }
 
+    /** Per bank and scope: phase, age, time to expiry, request counts, last failure; never a token. */
+    public List<TokenState> states() {
+        return manager.states();
+    }
+
     /** Where the bank is reached (token endpoint, API base, default scope). */
     public BankEndpoints endpoints(String bkcode) {
         return settings.endpoints(Bkcode.of(bkcode));
@@ -117,5 +165,25 @@ public class BankTokens {
      */
     public SSLContext sslContext(String bkcode) {
         return sslContexts.forUri(endpoints(bkcode).apiBase());
+    }
+
+    private TokenScheduler scheduler() {
+        for (String name : SCHEDULER_NAMES) {
+            try {
+                return TokenScheduler.of((ScheduledExecutorService) new InitialContext().lookup(name));
+            } catch (NamingException | ClassCastException e) {
+                // Try the next name.
+            }
+        }
+        // Outside a server (or with no default executor): one daemon thread of our own.
+        LOG.info("no managed scheduled executor found; psd2-token uses its own scheduler thread");
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        ownScheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "psd2-token-scheduler");
+            thread.setDaemon(true);
+            thread.setContextClassLoader(loader);
+            return thread;
+        });
+        return TokenScheduler.of(ownScheduler);
     }
 }

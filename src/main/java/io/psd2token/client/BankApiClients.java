@@ -5,6 +5,7 @@ import io.psd2token.bank.Bkcode;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,9 @@ import org.eclipse.microprofile.rest.client.RestClientBuilder;
  * PaymentRequests api = clients.client("13807", PaymentRequests.class);
  * }</pre>
  *
- * <p>Clients are built once per (bank, interface), shared (they are thread-safe) and closed at undeploy.
+ * <p>A call the bank rejects with 403 "Invalid token" (its token expired or was revoked early) is sent once
+ * more with a new token; a second rejection throws {@link io.psd2token.token.TokenRejectedException}.
+ * Clients are built once per (bank, interface), shared (they are thread-safe) and closed at undeploy.
  */
 @ApplicationScoped
 public class BankApiClients {
@@ -32,7 +35,9 @@ public class BankApiClients {
     @Inject
     BankTokens tokens;
 
+    // Per (bank, interface): the retrying proxy handed out, and the MP Rest Client behind it to close.
     private final Map<List<Object>, Object> clients = new ConcurrentHashMap<>();
+    private final Map<List<Object>, Object> delegates = new ConcurrentHashMap<>();
 
     /**
      * @param bkcode the bank
@@ -42,7 +47,12 @@ public class BankApiClients {
      */
     public <T> T client(String bkcode, Class<T> api) {
         Bkcode bank = Bkcode.of(bkcode);
-        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> build(bank.value(), api)));
+        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> {
+            Object delegate = build(bank.value(), api);
+            delegates.put(key, delegate);
+            return Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
+                    new InvalidTokenRetry(tokens, bank.value(), delegate));
+        }));
     }
 
     private <T> T build(String bkcode, Class<T> api) {
@@ -57,13 +67,14 @@ public class BankApiClients {
 
     @PreDestroy
     void closeAll() {
-        clients.values().forEach(client -> {
+        delegates.values().forEach(client -> {
             try {
                 ((AutoCloseable) client).close();
             } catch (Exception e) {
                 LOG.log(Level.FINE, "closing a bank API client failed", e);
             }
         });
+        delegates.clear();
         clients.clear();
     }
 }

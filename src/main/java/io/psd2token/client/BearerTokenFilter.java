@@ -1,13 +1,15 @@
 package io.psd2token.client;
 
 import io.psd2token.BankTokens;
+import io.psd2token.token.AccessToken;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
 import java.util.Objects;
 
 /**
- * Adds {@code Authorization: Bearer <token>} of one bank to every request of a JAX-RS or MP Rest Client.
+ * Adds {@code Authorization: Bearer <token>} of one bank to every request of a JAX-RS or MP Rest Client:
+ * the token chosen by {@link BankApiClients}' retry wrapper for this call, else the bank's current token.
  */
 public final class BearerTokenFilter implements ClientRequestFilter {
 
@@ -25,7 +27,9 @@ public final class BearerTokenFilter implements ClientRequestFilter {
 
     @Override
     public void filter(ClientRequestContext request) {
-        request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, tokens.token(bkcode).authorizationHeader());
+        AccessToken chosen = InvalidTokenRetry.CURRENT.get();
+        AccessToken token = chosen != null && chosen.bank().value().equals(bkcode) ? chosen : tokens.token(bkcode);
+        request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, token.authorizationHeader());
     }
 
     @Override

@@ -43,6 +43,10 @@ public final class Psd2Config implements BankRegistry {
     public static final String DEFAULT_EXPIRES_IN = "psd2.default-expires-in";
     /** Cap on the lifetime a bank announces. */
     public static final String MAX_TOKEN_LIFETIME = "psd2.max-token-lifetime";
+    /** The background refresh starts this long before a token's announced expiry. */
+    public static final String REFRESH_SKEW = "psd2.refresh-skew";
+    /** After a failed token request, callers get the same error for this long. */
+    public static final String FAILURE_BACKOFF = "psd2.failure-backoff";
     /** Tokens are dropped this long before their announced expiry. */
     public static final String EXPIRY_MARGIN = "psd2.expiry-margin";
     /** TCP connect timeout towards banks. */
@@ -87,8 +91,10 @@ public final class Psd2Config implements BankRegistry {
         this.tokenPolicy = new TokenPolicy(
                 duration(DEFAULT_EXPIRES_IN, TokenPolicy.DEFAULT.defaultLifetime(), false),
                 duration(MAX_TOKEN_LIFETIME, TokenPolicy.DEFAULT.maxLifetime(), false),
+                duration(REFRESH_SKEW, TokenPolicy.DEFAULT.refreshSkew(), true),
                 duration(EXPIRY_MARGIN, TokenPolicy.DEFAULT.expiryMargin(), true),
-                duration(TOKEN_WAIT_TIMEOUT, TokenPolicy.DEFAULT.waitTimeout(), false));
+                duration(TOKEN_WAIT_TIMEOUT, TokenPolicy.DEFAULT.waitTimeout(), false),
+                duration(FAILURE_BACKOFF, TokenPolicy.DEFAULT.failureBackoff(), true));
         this.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false);
         this.requestTimeout = duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false);
     }

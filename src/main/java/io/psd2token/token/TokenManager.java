@@ -1,5 +1,6 @@
 package io.psd2token.token;
 
+import io.psd2token.BankTokenException;
 import io.psd2token.ConfigurationException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.BankRegistry;
@@ -10,37 +11,57 @@ import io.psd2token.http.HttpReply;
 import jakarta.json.bind.Jsonb;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Obtains client-credentials tokens from banks and reuses each one, per bank and scope, until it expires.
+ * Obtains client-credentials tokens from banks and keeps one per (bank, scope) fresh.
+ *
+ * <p>The life of a token (see {@link TokenPolicy}): <b>fresh</b> — handed out with two volatile reads and
+ * no clock read, because a scheduled task, not the caller, marks the end of freshness; <b>stale</b> — still
+ * handed out at once while exactly one background request fetches its successor; <b>expired</b> — never
+ * handed out: callers wait, all on the same request (single-flight), for at most the wait timeout.
+ *
+ * <p>Failures: a failed background refresh keeps the still-valid token and is retried with exponential
+ * back-off; a failed blocking request fails all its waiters with the same typed error, and for the failure
+ * back-off later callers get that error without a new request. Nothing failed is ever cached as a token.
  *
  * <p>Plain Java with its collaborators passed in, so it is tested without a server;
- * {@link io.psd2token.BankTokens} is the CDI face of it.
- *
- * <p>Thread-safe. Readers never lock; a missing or expired token is fetched under a per-(bank, scope)
- * lock, so concurrent callers for the same key send one request and the others take its result.
+ * {@link io.psd2token.BankTokens} is its CDI face. Thread-safe.
  */
 public final class TokenManager {
 
     private static final Logger LOG = Logger.getLogger(TokenManager.class.getName());
+    private static final long MAX_RETRY_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final BankRegistry banks;
     private final String clientId;
     private final BankHttp http;
     private final TokenClock clock;
     private final TokenPolicy policy;
+    private final TokenScheduler scheduler;
     private final TokenResponseParser parser;
 
-    // Written only under the key's lock; read without locking (ConcurrentHashMap gives safe publication).
-    private final Map<TokenKey, CachedToken> tokens = new ConcurrentHashMap<>();
-    private final Map<TokenKey, ReentrantLock> locks = new ConcurrentHashMap<>();
+    // Slots are created once per (bank, scope) and never removed; the two string-keyed maps let the hot
+    // path find a slot from the caller's own strings without parsing or allocating.
+    private final Map<SlotKey, TokenSlot> slots = new ConcurrentHashMap<>();
+    private final Map<String, TokenSlot> defaultSlots = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, TokenSlot>> scopedSlots = new ConcurrentHashMap<>();
 
     /**
      * @param banks where each bank is reached
@@ -48,41 +69,94 @@ public final class TokenManager {
      *        with a message saying so)
      * @param http the HTTP seam to the banks
      * @param clock the time source
-     * @param policy lifetimes and waits
+     * @param policy lifetimes, margins, waits and back-off
      * @param jsonb the JSON-B instance used to read responses (thread-safe, shared)
+     * @param scheduler runs state changes and background refreshes
      */
     public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
-            Jsonb jsonb) {
+            Jsonb jsonb, TokenScheduler scheduler) {
         this.banks = Objects.requireNonNull(banks, "banks");
         this.clientId = clientId;
         this.http = Objects.requireNonNull(http, "http");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.parser = new TokenResponseParser(Objects.requireNonNull(jsonb, "jsonb"), policy);
     }
 
-    /** A valid token for the bank's default scope; see {@link #token(Bkcode, Scope)}. */
+    /**
+     * A valid token of the bank for its default scope.
+     *
+     * @param bkcode the bank's five-digit code; checked (and its endpoint resolved) on first use only
+     * @throws BankTokenException a subtype naming the cause when no token can be had
+     */
+    public AccessToken token(String bkcode) {
+        TokenSlot slot = defaultSlots.get(bkcode);
+        return tokenFrom(slot != null ? slot : defaultSlot(bkcode));
+    }
+
+    /** A valid token of the bank for the given space-separated scope; see {@link #token(String)}. */
+    public AccessToken token(String bkcode, String scope) {
+        return tokenFrom(scopedSlot(bkcode, scope));
+    }
+
+    /** A valid token of the bank for its default scope. */
     public AccessToken token(Bkcode bank) {
-        return token(bank, banks.endpoints(bank).defaultScope());
+        return token(bank.value());
+    }
+
+    /** A valid token of the bank for the scope. */
+    public AccessToken token(Bkcode bank, Scope scope) {
+        return tokenFrom(slot(bank, scope));
     }
 
     /**
-     * A token of {@code bank} for {@code scope}: the cached one while it is valid, else a new one.
-     *
-     * @throws io.psd2token.BankTokenException a subtype naming the cause when no token can be had
+     * The token without blocking the caller: completed at once while a usable token is cached, otherwise
+     * when the (shared) request completes on the scheduler; fails with the same typed errors.
      */
-    public AccessToken token(Bkcode bank, Scope scope) {
-        TokenKey key = new TokenKey(bank, scope);
-        CachedToken cached = tokens.get(key);
-        if (cached != null && cached.isValidAt(clock.nanoTime())) {
-            return cached.token();
-        }
-        return fetchUnderLock(key);
+    public CompletionStage<AccessToken> tokenAsync(String bkcode) {
+        return tokenAsync(slotFor(bkcode, null));
     }
 
-    /** Forgets every cached token of {@code bank}; the next call fetches a new one. */
+    /** The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}. */
+    public CompletionStage<AccessToken> tokenAsync(String bkcode, String scope) {
+        return tokenAsync(slotFor(bkcode, scope));
+    }
+
+    /**
+     * Calls the bank's API with a token, and once more with a new token if the API rejects the first one
+     * as invalid (HTTP 403 "Invalid token", e.g. because it expired or was revoked early).
+     *
+     * @param bkcode the bank
+     * @param call the API call, carrying the token it is given
+     * @param rejectedAsInvalid tells whether the call's result is the bank's "Invalid token" rejection
+     * @param <T> the call's result
+     * @return the result of the first call, or of the second when the first was rejected
+     * @throws TokenRejectedException when the second call is rejected too
+     */
+    public <T> T withToken(String bkcode, Function<AccessToken, T> call, Predicate<? super T> rejectedAsInvalid) {
+        AccessToken first = token(bkcode);
+        T result = call.apply(first);
+        if (!rejectedAsInvalid.test(result)) {
+            return result;
+        }
+        invalidate(first);
+        AccessToken second = token(bkcode);
+        T retried = call.apply(second);
+        if (rejectedAsInvalid.test(retried)) {
+            invalidate(second);
+            throw new TokenRejectedException(second.bank().value());
+        }
+        return retried;
+    }
+
+    /** Forgets every cached token of the bank; the next call fetches a new one. */
     public void invalidate(Bkcode bank) {
-        tokens.keySet().removeIf(key -> key.bank().equals(bank));
+        slots.forEach((key, slot) -> {
+            if (key.bank().equals(bank)) {
+                evict(slot, slot.current.get());
+            }
+        });
     }
 
     /**
@@ -92,62 +166,301 @@ public final class TokenManager {
      * @return true if it was evicted
      */
     public boolean invalidate(AccessToken token) {
-        TokenKey key = new TokenKey(token.bank(), token.scope());
-        CachedToken cached = tokens.get(key);
-        return cached != null && cached.token() == token && tokens.remove(key, cached);
+        TokenSlot slot = slots.get(new SlotKey(token.bank(), token.scope()));
+        if (slot == null) {
+            // The bank may have granted another scope than the one asked for: look for the token itself.
+            for (TokenSlot candidate : slots.values()) {
+                CachedToken cached = candidate.current.get();
+                if (cached != null && cached.token == token) {
+                    return evict(candidate, cached);
+                }
+            }
+            return false;
+        }
+        CachedToken cached = slot.current.get();
+        return cached != null && cached.token == token && evict(slot, cached);
     }
 
-    private AccessToken fetchUnderLock(TokenKey key) {
-        ReentrantLock lock = locks.computeIfAbsent(key, k -> new ReentrantLock());
+    /** The state of every slot, for monitoring; never contains a token. */
+    public List<TokenState> states() {
+        long now = clock.nanoTime();
+        List<TokenState> states = new ArrayList<>();
+        for (TokenSlot slot : slots.values()) {
+            CachedToken cached = slot.current.get();
+            TokenState.Phase phase;
+            Duration age = Duration.ZERO;
+            Duration expiresIn = Duration.ZERO;
+            if (cached == null) {
+                phase = TokenState.Phase.NONE;
+            } else {
+                age = Duration.ofNanos(now - cached.sentNanos);
+                if (!cached.usableAt(now)) {
+                    phase = TokenState.Phase.EXPIRED;
+                } else {
+                    expiresIn = Duration.ofNanos(cached.expireAtNanos - now);
+                    phase = cached.fresh && !cached.staleAt(now) ? TokenState.Phase.FRESH : TokenState.Phase.STALE;
+                }
+            }
+            BankTokenException failure = slot.lastFailure;
+            states.add(new TokenState(slot.endpoints.bank().value(), slot.scope.value(), phase, age, expiresIn,
+                    slot.requests, slot.backgroundRefreshes, slot.failures, Optional.ofNullable(failure)
+                            .map(f -> f.getClass().getSimpleName() + ": " + f.getMessage())));
+        }
+        return states;
+    }
+
+    // The hot path: a map lookup and two volatile reads while the token is fresh; no clock, no allocation.
+    private AccessToken tokenFrom(TokenSlot slot) {
+        CachedToken cached = slot.current.get();
+        if (cached != null && cached.fresh) {
+            return cached.token;
+        }
+        return slowToken(slot, cached);
+    }
+
+    private AccessToken slowToken(TokenSlot slot, CachedToken cached) {
+        long now = clock.nanoTime();
+        if (cached != null && cached.usableAt(now)) {
+            // Stale (or marked so early by invalidation of freshness): serve it, refresh behind it.
+            refreshInBackground(slot, now);
+            return cached.token;
+        }
+        return await(slot, requestOrJoin(slot, now, true));
+    }
+
+    private CompletionStage<AccessToken> tokenAsync(TokenSlot slot) {
+        CachedToken cached = slot.current.get();
+        if (cached != null && cached.fresh) {
+            return CompletableFuture.completedFuture(cached.token);
+        }
+        long now = clock.nanoTime();
+        if (cached != null && cached.usableAt(now)) {
+            refreshInBackground(slot, now);
+            return CompletableFuture.completedFuture(cached.token);
+        }
+        CompletableFuture<CachedToken> request;
+        try {
+            request = requestOrJoin(slot, now, false);
+        } catch (BankTokenException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String bank = slot.endpoints.bank().value();
+        Duration wait = policy.waitTimeout();
+        return request.thenApply(c -> c.token)
+                .orTimeout(wait.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(unwrapForAsync(e, bank, wait)));
+    }
+
+    /**
+     * The in-flight request of the slot, started if there is none. A caller that starts it runs it on its
+     * own thread when {@code inline}, otherwise on the scheduler.
+     */
+    private CompletableFuture<CachedToken> requestOrJoin(TokenSlot slot, long now, boolean inline) {
+        while (true) {
+            CompletableFuture<CachedToken> running = slot.inFlight.get();
+            if (running != null) {
+                return running;
+            }
+            BankTokenException recent = slot.recentFailure(now, policy.failureBackoff().toNanos());
+            if (recent != null) {
+                throw recent;
+            }
+            CompletableFuture<CachedToken> mine = new CompletableFuture<>();
+            if (!slot.inFlight.compareAndSet(null, mine)) {
+                continue;
+            }
+            // A request may have completed between the caller's read and winning the slot: use its token.
+            CachedToken installed = slot.current.get();
+            if (installed != null && installed.usableAt(clock.nanoTime())) {
+                mine.complete(installed);
+                slot.inFlight.compareAndSet(mine, null);
+                return mine;
+            }
+            if (inline) {
+                request(slot, mine, false);
+            } else {
+                submit(slot, mine, false);
+            }
+            return mine;
+        }
+    }
+
+    private void refreshInBackground(TokenSlot slot, long now) {
+        if (slot.inFlight.get() != null || now - slot.nextBackgroundAttemptNanos < 0) {
+            return;
+        }
+        CompletableFuture<CachedToken> mine = new CompletableFuture<>();
+        if (slot.inFlight.compareAndSet(null, mine)) {
+            submit(slot, mine, true);
+        }
+    }
+
+    private void submit(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {
+        try {
+            scheduler.execute(() -> request(slot, future, background));
+        } catch (RejectedExecutionException e) {
+            slot.inFlight.compareAndSet(future, null);
+            future.completeExceptionally(new ConfigurationException(slot.endpoints.bank().value(),
+                    "the token scheduler refused work (" + e.getMessage() + "); is the application stopping?"));
+        }
+    }
+
+    /** Sends one token request and settles {@code future}; the only place that writes a slot's token. */
+    private void request(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {
+        long sentNanos = clock.nanoTime();
+        String bank = slot.endpoints.bank().value();
+        try {
+            slot.requests++;
+            if (background) {
+                slot.backgroundRefreshes++;
+            }
+            CachedToken fetched = fetch(slot, sentNanos);
+            install(slot, fetched);
+            slot.lastFailure = null;
+            slot.consecutiveFailures = 0;
+            slot.nextBackgroundAttemptNanos = sentNanos;
+            LOG.fine(() -> "token obtained from bank " + bank + " for scope " + slot.scope + " in "
+                    + millisSince(sentNanos) + " ms" + (background ? " (background refresh)" : "")
+                    + ", lifetime " + fetched.token.lifetime().getSeconds() + " s");
+            future.complete(fetched);
+        } catch (BankTokenException e) {
+            recordFailure(slot, e, background, sentNanos);
+            future.completeExceptionally(e);
+        } catch (RuntimeException | Error e) {
+            // Not one of ours (a bug or a JVM error): report it as it is, but never leave waiters hanging.
+            recordFailure(slot, null, background, sentNanos);
+            future.completeExceptionally(e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+        } finally {
+            slot.inFlight.compareAndSet(future, null);
+        }
+    }
+
+    private void recordFailure(TokenSlot slot, BankTokenException e, boolean background, long sentNanos) {
+        long now = clock.nanoTime();
+        slot.failures++;
+        slot.lastFailure = e;
+        slot.lastFailureNanos = now;
+        int n = Math.min(++slot.consecutiveFailures, 16);
+        long backoff = Math.min(Math.max(policy.failureBackoff().toNanos(), 1) << (n - 1), MAX_RETRY_BACKOFF_NANOS);
+        slot.nextBackgroundAttemptNanos = now + backoff;
+        LOG.log(Level.FINE, () -> "token request to bank " + slot.endpoints.bank() + " failed after "
+                + millisSince(sentNanos) + " ms" + (background ? " (background refresh; the current token stays)" : "")
+                + ": " + (e == null ? "unexpected error" : e.getClass().getSimpleName()));
+    }
+
+    private CachedToken fetch(TokenSlot slot, long sentNanos) {
+        ClientCredentialsGrant grant = grant(slot);
+        // Lifetime counts from sending: the bank's clock started no earlier than this.
+        Instant sentAt = clock.now();
+        HttpReply reply = http.postForm(slot.endpoints.tokenEndpoint(), grant.formBody());
+        AccessToken token = parser.parse(slot.endpoints.bank(), slot.scope, reply, sentAt);
+        Duration lifetime = token.lifetime();
+        long lifetimeNanos = lifetime.toNanos();
+        return new CachedToken(token, sentNanos,
+                sentNanos + lifetimeNanos - policy.refreshSkewFor(lifetime).toNanos(),
+                sentNanos + lifetimeNanos - policy.marginFor(lifetime).toNanos());
+    }
+
+    private void install(TokenSlot slot, CachedToken fetched) {
+        CachedToken previous = slot.current.getAndSet(fetched);
+        if (previous != null) {
+            previous.fresh = false;
+        }
+        long untilStale = fetched.staleAtNanos - clock.nanoTime();
+        if (untilStale <= 0) {
+            fetched.fresh = false;
+        } else {
+            scheduler.schedule(() -> fetched.fresh = false, untilStale);
+        }
+    }
+
+    private static boolean evict(TokenSlot slot, CachedToken cached) {
+        if (cached != null && slot.current.compareAndSet(cached, null)) {
+            cached.fresh = false;
+            return true;
+        }
+        return false;
+    }
+
+    private AccessToken await(TokenSlot slot, CompletableFuture<CachedToken> request) {
+        String bank = slot.endpoints.bank().value();
         Duration wait = policy.waitTimeout();
         try {
-            if (!lock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new TokenWaitTimeoutException(key.bank().value(), wait);
-            }
+            return request.get(wait.toNanos(), TimeUnit.NANOSECONDS).token;
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        } catch (TimeoutException e) {
+            throw new TokenWaitTimeoutException(bank, wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TokenWaitTimeoutException(key.bank().value(), wait);
-        }
-        try {
-            // Another caller may have fetched it while this one waited for the lock.
-            CachedToken cached = tokens.get(key);
-            if (cached != null && cached.isValidAt(clock.nanoTime())) {
-                return cached.token();
-            }
-            CachedToken fresh = fetch(key);
-            tokens.put(key, fresh);
-            return fresh.token();
-        } finally {
-            lock.unlock();
+            throw new TokenWaitTimeoutException(bank, wait);
         }
     }
 
-    private CachedToken fetch(TokenKey key) {
-        BankEndpoints endpoints = banks.endpoints(key.bank());
-        ClientCredentialsGrant grant = grant(key);
-        // Lifetime counts from sending: the bank's clock started no earlier than this.
-        long sentNanos = clock.nanoTime();
-        Instant sentAt = clock.now();
-        try {
-            HttpReply reply = http.postForm(endpoints.tokenEndpoint(), grant.formBody());
-            AccessToken token = parser.parse(key.bank(), key.scope(), reply, sentAt);
-            Duration usable = token.lifetime().minus(policy.marginFor(token.lifetime()));
-            LOG.fine(() -> "token obtained from bank " + key.bank() + " for scope " + key.scope() + " in "
-                    + millisSince(sentNanos) + " ms, lifetime " + token.lifetime().getSeconds() + " s");
-            return new CachedToken(token, sentNanos + usable.toNanos());
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, () -> "token request to bank " + key.bank() + " failed after "
-                    + millisSince(sentNanos) + " ms: " + e.getClass().getSimpleName());
-            throw e;
-        }
+    private static Throwable unwrapForAsync(Throwable e, String bank, Duration wait) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof TimeoutException ? new TokenWaitTimeoutException(bank, wait) : cause;
     }
 
-    private ClientCredentialsGrant grant(TokenKey key) {
+    private static RuntimeException rethrow(Throwable cause) {
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IllegalStateException(cause);
+    }
+
+    private ClientCredentialsGrant grant(TokenSlot slot) {
         if (clientId == null) {
-            throw new ConfigurationException(key.bank().value(), "psd2.client-id is not set: set it"
+            throw new ConfigurationException(slot.endpoints.bank().value(), "psd2.client-id is not set: set it"
                     + " to the organizationIdentifier of the QWAC, e.g. PSDFR-ACPR-12345");
         }
-        return new ClientCredentialsGrant(clientId, key.scope());
+        return new ClientCredentialsGrant(clientId, slot.scope);
+    }
+
+    private TokenSlot slotFor(String bkcode, String scope) {
+        return scope == null ? Objects.requireNonNullElseGet(defaultSlots.get(bkcode), () -> defaultSlot(bkcode))
+                : scopedSlot(bkcode, scope);
+    }
+
+    private TokenSlot defaultSlot(String bkcode) {
+        Bkcode bank = Bkcode.of(bkcode);
+        TokenSlot slot = slot(bank, banks.endpoints(bank).defaultScope());
+        defaultSlots.putIfAbsent(bank.value(), slot);
+        return slot;
+    }
+
+    private TokenSlot scopedSlot(String bkcode, String scope) {
+        Map<String, TokenSlot> byScope = scopedSlots.get(bkcode);
+        TokenSlot slot = byScope == null ? null : byScope.get(scope);
+        if (slot != null) {
+            return slot;
+        }
+        Bkcode bank = Bkcode.of(bkcode);
+        Scope parsed;
+        try {
+            parsed = Scope.of(scope);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(bank.value(), e.getMessage());
+        }
+        slot = slot(bank, parsed);
+        scopedSlots.computeIfAbsent(bank.value(), k -> new ConcurrentHashMap<>()).putIfAbsent(scope, slot);
+        return slot;
+    }
+
+    private TokenSlot slot(Bkcode bank, Scope scope) {
+        SlotKey key = new SlotKey(bank, scope);
+        TokenSlot slot = slots.get(key);
+        if (slot != null) {
+            return slot;
+        }
+        BankEndpoints endpoints = banks.endpoints(bank);
+        return slots.computeIfAbsent(key, k -> new TokenSlot(endpoints, scope));
     }
 
     private long millisSince(long startNanos) {
@@ -155,14 +468,6 @@ public final class TokenManager {
     }
 
     /** One cache slot: a bank and a normalised scope. */
-    private record TokenKey(Bkcode bank, Scope scope) {
-    }
-
-    /** A token and the monotonic instant after which it is no longer handed out. */
-    private record CachedToken(AccessToken token, long usableUntilNanos) {
-        boolean isValidAt(long nowNanos) {
-            // Subtraction, not comparison: nanoTime may wrap (JLS for System.nanoTime).
-            return nowNanos - usableUntilNanos < 0;
-        }
+    private record SlotKey(Bkcode bank, Scope scope) {
     }
 }

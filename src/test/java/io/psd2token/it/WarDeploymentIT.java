@@ -11,6 +11,7 @@ import io.psd2token.testbed.TestBanks;
 import io.psd2token.testbed.TestbedExtension;
 import io.psd2token.testbed.WildFlyTest;
 import java.net.URL;
+import java.time.Duration;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -102,6 +103,39 @@ class WarDeploymentIT {
         assertTrue(reply.field("body").contains("paymentRequestResourceId"), reply.body());
         assertEquals(payments + 1, bank.paymentRequests("17515"));
         assertEquals(rejected, bank.invalidTokenResponses("17515"));
+    }
+
+    @Test
+    void restClientRecoversFromInvalidTokenWithOneExtraTokenRequest() {
+        assertEquals(201, demo.post("api/banks/17515/payment-requests").status());
+        bank.revokeTokens("17515");
+        int tokenRequests = bank.tokenRequests("17515");
+        int rejected = bank.invalidTokenResponses("17515");
+        DemoClient.Reply reply = demo.post("api/banks/17515/payment-requests");
+        assertEquals(201, reply.status(), reply.body());
+        assertEquals(tokenRequests + 1, bank.tokenRequests("17515"), "exactly one extra token request");
+        assertEquals(rejected + 1, bank.invalidTokenResponses("17515"), "the bank did reject the old token once");
+    }
+
+    @Test
+    void shortLivedTokensNeverLetAnInvalidTokenReachTheCaller() {
+        bank.setTokenLifetime(Duration.ofSeconds(3));
+        try {
+            assertEquals(204, demo.delete("api/banks/13807/token").status());
+            int tokenRequests = bank.tokenRequests("13807");
+            long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            int calls = 0;
+            while (System.nanoTime() - end < 0) {
+                DemoClient.Reply reply = demo.post("api/banks/13807/payment-requests");
+                assertEquals(201, reply.status(), "call " + calls + ": " + reply.body());
+                calls++;
+            }
+            assertTrue(calls > 20, "ran " + calls + " calls");
+            assertTrue(bank.tokenRequests("13807") - tokenRequests >= 3, "tokens were renewed along the way");
+        } finally {
+            bank.setTokenLifetime(Duration.ofHours(1));
+            demo.delete("api/banks/13807/token");
+        }
     }
 
     @Test

@@ -113,6 +113,8 @@ public final class Testbed implements AutoCloseable {
     public Map<String, String> testBankConfig() {
         Map<String, String> config = new LinkedHashMap<>();
         if (options.testRoutes()) {
+            // Tests switch faults on and off and expect the very next call to see the change.
+            config.put("psd2.failure-backoff", "0");
             int port = simulator.port();
             // 127.0.0.1 is a host the test match rule maps to the untrusted certificate (the server
             // certificate covers it too, so only the client certificate differs).

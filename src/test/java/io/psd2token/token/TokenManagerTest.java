@@ -17,45 +17,55 @@ import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+/** The token life cycle on a clock and a scheduler that only the test moves. */
 class TokenManagerTest {
 
-    private static final Jsonb JSONB = JsonbBuilder.create();
-    private static final Bkcode BPGO = Bkcode.of("13807");
-    private static final Bkcode CEIDF = Bkcode.of("17515");
-    private static final TokenPolicy POLICY = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
-            Duration.ofSeconds(15), Duration.ofSeconds(5));
+    static final Jsonb JSONB = JsonbBuilder.create();
+    static final Bkcode BPGO = Bkcode.of("13807");
+    static final Bkcode CEIDF = Bkcode.of("17515");
+    // Lifetime 3600 s: fresh until 3540 s (60 s skew), stale until 3585 s (15 s margin), then expired.
+    static final TokenPolicy POLICY = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
+            Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(1));
 
     private final FakeClock clock = new FakeClock();
+    private final FakeScheduler scheduler = new FakeScheduler(clock);
     private final FakeBank bank = new FakeBank();
-    private final TokenManager manager = manager("PSDFR-ACPR-12345");
+    private final TokenManager manager = manager("PSDFR-ACPR-12345", POLICY);
 
     @AfterAll
     static void closeJsonb() throws Exception {
         JSONB.close();
     }
 
-    private TokenManager manager(String clientId) {
-        return new TokenManager(b -> new BankEndpoints(b, URI.create("https://bank.test/" + b + "/token"),
-                URI.create("https://bank.test/" + b + "/v1"), Scope.PISP), clientId, bank, clock, POLICY, JSONB);
+    private TokenManager manager(String clientId, TokenPolicy policy) {
+        return new TokenManager(TokenManagerTest::endpoints, clientId, bank, clock, policy, JSONB, scheduler);
+    }
+
+    static BankEndpoints endpoints(Bkcode b) {
+        return new BankEndpoints(b, URI.create("https://bank.test/" + b + "/token"),
+                URI.create("https://bank.test/" + b + "/v1"), Scope.PISP);
+    }
+
+    /** Moves the clock and lets a punctual scheduler catch up. */
+    private void advance(Duration d) {
+        clock.advance(d);
+        scheduler.runDue();
     }
 
     @Test
     void secondCallForTheSameBankReusesTheToken() {
-        AccessToken first = manager.token(BPGO);
-        AccessToken second = manager.token(BPGO);
-        assertSame(first, second);
+        AccessToken first = manager.token("13807");
+        assertSame(first, manager.token("13807"));
+        assertSame(first, manager.token(BPGO, Scope.PISP));
         assertEquals(1, bank.requests.get());
         assertEquals("grant_type=client_credentials&client_id=PSDFR-ACPR-12345&scope=pisp", bank.lastBody);
         assertEquals(URI.create("https://bank.test/13807/token"), bank.lastUri);
@@ -63,164 +73,319 @@ class TokenManagerTest {
 
     @Test
     void eachBankHasItsOwnToken() {
-        AccessToken a = manager.token(BPGO);
-        AccessToken b = manager.token(CEIDF);
+        AccessToken a = manager.token("13807");
+        AccessToken b = manager.token("17515");
         assertEquals(2, bank.requests.get());
-        assertNotSame(a.value(), b.value());
+        assertFalse(a.value().equals(b.value()));
         assertEquals(CEIDF, b.bank());
     }
 
     @Test
     void scopesAreCachedByNormalisedRoleSet() {
-        manager.token(BPGO, Scope.of("pisp aisp"));
-        manager.token(BPGO, Scope.of("aisp  pisp"));
+        manager.token("13807", "pisp aisp");
+        manager.token("13807", "aisp  pisp");
+        manager.token(BPGO, Scope.of(" pisp aisp"));
         assertEquals(1, bank.requests.get());
-        manager.token(BPGO, Scope.of("aisp"));
-        manager.token(BPGO, Scope.PISP);
+        manager.token("13807", "aisp");
+        manager.token("13807");
         assertEquals(3, bank.requests.get());
     }
 
     @Test
-    void whenTokenReachesExpiryMinusMarginThenANewOneIsFetched() {
-        bank.expiresIn = "3600";
-        AccessToken first = manager.token(BPGO);
-        clock.advance(Duration.ofSeconds(3600 - 15).minusNanos(1));
-        assertSame(first, manager.token(BPGO), "still usable one nanosecond before expiry minus margin");
-        clock.advance(Duration.ofNanos(1));
-        assertNotSame(first, manager.token(BPGO));
-        assertEquals(2, bank.requests.get());
+    void freshTokenIsServedWithoutAnyRequestUntilTheStalePoint() {
+        AccessToken first = manager.token("13807");
+        advance(Duration.ofSeconds(3540).minusNanos(1));
+        assertSame(first, manager.token("13807"));
+        assertEquals(0, scheduler.pending(), "no refresh while fresh");
+        assertEquals(1, bank.requests.get());
     }
 
     @Test
-    void marginNeverExceedsAFifthOfAShortLifetime() {
+    void whenTokenIsStaleThenItIsServedAndOneRefreshRunsInTheBackground() {
+        AccessToken first = manager.token("13807");
+        advance(Duration.ofSeconds(3540));
+        assertSame(first, manager.token("13807"), "stale token served at once");
+        assertSame(first, manager.token("13807"));
+        assertSame(first, manager.token("13807"));
+        assertEquals(1, scheduler.pending(), "exactly one background refresh queued");
+        assertEquals(1, bank.requests.get(), "nobody waited for the bank");
+        scheduler.runPending();
+        assertEquals(2, bank.requests.get());
+        AccessToken second = manager.token("13807");
+        assertNotSame(first, second);
+        assertSame(second, manager.token("13807"));
+        assertEquals(1, manager.states().get(0).backgroundRefreshes());
+    }
+
+    @Test
+    void expiredTokenIsNeverServedAndTheCallerWaitsForANewOne() {
+        AccessToken first = manager.token("13807");
+        advance(Duration.ofSeconds(3585).minusNanos(1));
+        assertSame(first, manager.token("13807"), "still valid one nanosecond before expiry minus margin");
+        scheduler.runPending(); // drop the background refresh the stale read queued... by running it
+        AccessToken refreshed = manager.token("13807");
+        assertNotSame(first, refreshed);
+
+        // Now let the refreshed token expire without anyone reading it in its stale window.
+        advance(Duration.ofSeconds(3585));
+        int before = bank.requests.get();
+        AccessToken third = manager.token("13807");
+        assertNotSame(refreshed, third);
+        assertEquals(before + 1, bank.requests.get(), "a blocking request, not a background one");
+        assertEquals(0, scheduler.pending());
+    }
+
+    @Test
+    void shortLifetimesKeepAFreshWindow() {
         bank.expiresIn = "5";
-        AccessToken first = manager.token(BPGO);
-        clock.advance(Duration.ofMillis(3999));
-        assertSame(first, manager.token(BPGO), "a 5 s token is usable for 4 s despite the 15 s margin");
-        clock.advance(Duration.ofMillis(1));
-        assertNotSame(first, manager.token(BPGO));
+        AccessToken first = manager.token("13807");
+        // 5 s token: stale after 2.5 s (skew capped at half), expired after 4 s (margin capped at a fifth).
+        advance(Duration.ofMillis(2499));
+        assertSame(first, manager.token("13807"));
+        assertEquals(0, scheduler.pending());
+        advance(Duration.ofMillis(1));
+        assertSame(first, manager.token("13807"));
+        assertEquals(1, scheduler.pending());
+        advance(Duration.ofMillis(1500));
+        scheduler.runPending(); // the refresh lands too late to matter: its own token is what counts
+        assertNotSame(first, manager.token("13807"));
     }
 
     @Test
     void lifetimeCountsFromSendingNotFromReceipt() {
         bank.expiresIn = "100";
         bank.latency = Duration.ofSeconds(30);
-        AccessToken first = manager.token(BPGO);
-        // usable until sent + 100 s - 15 s margin; 30 s of that went by while the bank answered.
-        clock.advance(Duration.ofSeconds(55).minusNanos(1));
-        assertSame(first, manager.token(BPGO));
-        clock.advance(Duration.ofNanos(1));
-        assertNotSame(first, manager.token(BPGO));
+        AccessToken first = manager.token("13807");
+        // Expires at sent + 100 s - 15 s margin = 85 s after sending; 30 s of that passed in the request.
+        advance(Duration.ofSeconds(55).minusNanos(1));
+        assertSame(first, manager.token("13807"));
+        bank.latency = Duration.ZERO;
+        scheduler.runPending();
+        advance(Duration.ofNanos(1));
+        assertNotSame(first, manager.token("13807"));
+    }
+
+    @Test
+    void wallClockJumpsDoNotChangeAnything() {
+        AccessToken first = manager.token("13807");
+        clock.jumpWallClock(Duration.ofDays(2));
+        assertSame(first, manager.token("13807"));
+        clock.jumpWallClock(Duration.ofDays(-4));
+        assertSame(first, manager.token("13807"));
+        assertEquals(1, bank.requests.get());
+    }
+
+    @Test
+    void aLaggingSchedulerNeverCausesAnExpiredTokenToBeServedWhileItLagsLessThanTheStaleWindow() {
+        // Stale window = 60 s skew - 15 s margin = 45 s: a scheduler late by less than that is safe.
+        assertNoExpiredTokenServed(Duration.ofSeconds(44), true);
+        // The bound is real: a scheduler late by more than the window would let an expired token through,
+        // which is why the window must exceed any plausible scheduling delay (and why 403 recovery exists).
+        assertNoExpiredTokenServed(Duration.ofSeconds(50), false);
+    }
+
+    private void assertNoExpiredTokenServed(Duration lag, boolean expectSafe) {
+        FakeClock c = new FakeClock();
+        FakeScheduler lagging = new FakeScheduler(c);
+        AtomicInteger n = new AtomicInteger();
+        ConcurrentHashMap<String, Long> expiry = new ConcurrentHashMap<>();
+        BankHttp http = (uri, form) -> {
+            String value = "t" + n.incrementAndGet();
+            expiry.put(value, c.nanoTime() + Duration.ofSeconds(3600 - 15).toNanos());
+            return new HttpReply(200, "application/json",
+                    "{\"access_token\":\"" + value + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
+        };
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", http, c, POLICY, JSONB,
+                lagging);
+        boolean servedExpired = false;
+        for (int second = 0; second < 4 * 3600; second++) {
+            AccessToken t = m.token("13807");
+            servedExpired |= c.nanoTime() - expiry.get(t.value()) >= 0;
+            // The stale mark comes late; the refresh it triggers then runs at once.
+            lagging.runPending();
+            c.advance(Duration.ofSeconds(1));
+            lagging.runDueLate(lag.toNanos());
+        }
+        assertEquals(!expectSafe, servedExpired, "lag " + lag);
     }
 
     @Test
     void absentExpiresInUsesTheDefaultLifetime() {
         bank.expiresIn = null;
-        AccessToken first = manager.token(BPGO);
+        AccessToken first = manager.token("13807");
         assertEquals(Duration.ofMinutes(10), first.lifetime());
-        clock.advance(Duration.ofMinutes(10).minusSeconds(15).minusNanos(1));
-        assertSame(first, manager.token(BPGO));
+        advance(Duration.ofMinutes(9).minusNanos(1));
+        assertSame(first, manager.token("13807"), "fresh for 10 min - 60 s");
+        assertEquals(0, scheduler.pending());
     }
 
     @Test
-    void wallClockJumpsDoNotChangeExpiry() {
-        AccessToken first = manager.token(BPGO);
-        clock.jumpWallClock(Duration.ofDays(2));
-        assertSame(first, manager.token(BPGO));
-        clock.jumpWallClock(Duration.ofDays(-4));
-        assertSame(first, manager.token(BPGO));
-        assertEquals(1, bank.requests.get());
-    }
-
-    @Test
-    void failedRequestIsNotCachedAndTheNextCallTriesAgain() {
-        bank.answer = () -> new HttpReply(503, "text/plain", "busy");
-        assertThrows(TokenRequestRejectedException.class, () -> manager.token(BPGO));
-        bank.answer = null;
-        AccessToken t = manager.token(BPGO);
+    void failedBackgroundRefreshKeepsServingTheValidTokenAndRetriesWithBackoff() {
+        AccessToken first = manager.token("13807");
+        advance(Duration.ofSeconds(3540));
+        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        assertSame(first, manager.token("13807"));
+        scheduler.runPending();
         assertEquals(2, bank.requests.get());
-        assertSame(t, manager.token(BPGO));
+        assertSame(first, manager.token("13807"), "the failure does not drop the valid token");
+        assertEquals(0, scheduler.pending(), "no retry before the back-off (1 s)");
+        advance(Duration.ofMillis(999));
+        manager.token("13807");
+        assertEquals(0, scheduler.pending());
+        advance(Duration.ofMillis(1));
+        manager.token("13807");
+        scheduler.runPending();
+        assertEquals(3, bank.requests.get());
+        manager.token("13807");
+        assertEquals(0, scheduler.pending(), "second failure: back-off doubled to 2 s");
+        advance(Duration.ofSeconds(2));
+        bank.answer = null;
+        manager.token("13807");
+        scheduler.runPending();
+        AccessToken recovered = manager.token("13807");
+        assertNotSame(first, recovered);
+        assertEquals(4, bank.requests.get());
+        assertEquals(2, manager.states().get(0).failures());
     }
 
     @Test
-    void failedRefreshDropsNothingButTheExpiredToken() {
-        AccessToken a = manager.token(BPGO);
-        manager.token(CEIDF);
-        bank.answer = () -> new HttpReply(200, "application/json", "{\"access_token\":\"x\",\"token_type\":\"MAC\"}");
-        manager.invalidate(BPGO);
-        assertThrows(UnsupportedTokenTypeException.class, () -> manager.token(BPGO));
-        assertEquals(3, bank.requests.get());
-        manager.token(CEIDF);
-        assertEquals(3, bank.requests.get(), "the other bank's token is untouched");
+    void failedBlockingRequestIsNotCachedBeyondTheBackoff() {
+        bank.answer = () -> new HttpReply(503, "text/plain", "busy");
+        var first = assertThrows(TokenRequestRejectedException.class, () -> manager.token("13807"));
+        var again = assertThrows(TokenRequestRejectedException.class, () -> manager.token("13807"));
+        assertSame(first, again, "within the back-off the same error, without a request");
+        assertEquals(1, bank.requests.get());
         bank.answer = null;
-        assertNotSame(a, manager.token(BPGO));
+        advance(Duration.ofSeconds(1));
+        AccessToken t = manager.token("13807");
+        assertEquals(2, bank.requests.get());
+        assertSame(t, manager.token("13807"));
+    }
+
+    @Test
+    void withoutBackoffTheNextCallerTriesAgainAtOnce() {
+        TokenManager noBackoff = manager("PSDFR-ACPR-12345", POLICY.withFailureBackoff(Duration.ZERO));
+        bank.answer = () -> new HttpReply(200, "application/json", "{\"access_token\":\"x\",\"token_type\":\"MAC\"}");
+        assertThrows(UnsupportedTokenTypeException.class, () -> noBackoff.token("13807"));
+        bank.answer = null;
+        assertEquals("Bearer", noBackoff.token("13807").tokenType());
+        assertEquals(2, bank.requests.get());
+    }
+
+    @Test
+    void aFailureOfOneBankLeavesTheOthersAlone() {
+        manager.token("17515");
+        bank.answer = () -> new HttpReply(401, "application/json", "{\"error\":\"invalid_client\"}");
+        assertThrows(TokenRequestRejectedException.class, () -> manager.token("13807"));
+        bank.answer = null;
+        manager.token("17515");
+        assertEquals(2, bank.requests.get(), "the other bank's token is untouched");
     }
 
     @Test
     void invalidateOfAnOldTokenKeepsTheNewerOne() {
-        AccessToken old = manager.token(BPGO);
+        AccessToken old = manager.token("13807");
         assertTrue(manager.invalidate(old));
-        AccessToken newer = manager.token(BPGO);
+        AccessToken newer = manager.token("13807");
         assertFalse(manager.invalidate(old), "a stale holder must not evict the newer token");
-        assertSame(newer, manager.token(BPGO));
+        assertSame(newer, manager.token("13807"));
         assertEquals(2, bank.requests.get());
     }
 
     @Test
     void invalidateBankDropsAllItsScopesOnly() {
-        manager.token(BPGO, Scope.PISP);
-        manager.token(BPGO, Scope.of("aisp"));
-        manager.token(CEIDF);
+        manager.token("13807");
+        manager.token("13807", "aisp");
+        manager.token("17515");
         manager.invalidate(BPGO);
-        manager.token(BPGO, Scope.PISP);
-        manager.token(BPGO, Scope.of("aisp"));
-        manager.token(CEIDF);
+        manager.token("13807");
+        manager.token("13807", "aisp");
+        manager.token("17515");
         assertEquals(5, bank.requests.get());
     }
 
     @Test
+    void withTokenResendsOnceWithANewTokenAfterInvalidToken() {
+        AccessToken stale = manager.token("13807");
+        AtomicInteger calls = new AtomicInteger();
+        String result = manager.withToken("13807",
+                token -> calls.incrementAndGet() == 1 ? "403 Invalid token" : "201 with " + token.value(),
+                r -> r.startsWith("403"));
+        assertEquals(2, calls.get());
+        assertEquals(2, bank.requests.get(), "exactly one extra token request");
+        assertFalse(result.contains(stale.value()));
+        assertTrue(result.startsWith("201"));
+    }
+
+    @Test
+    void withTokenGivesUpAfterTheSecondInvalidToken() {
+        AtomicInteger calls = new AtomicInteger();
+        var e = assertThrows(TokenRejectedException.class,
+                () -> manager.withToken("13807", token -> calls.incrementAndGet(), r -> true));
+        assertEquals(2, calls.get());
+        assertEquals("13807", e.bkcode().orElseThrow());
+    }
+
+    @Test
+    void asyncTokenCompletesAtOnceWhenCachedAndOnTheSchedulerWhenNot() throws Exception {
+        CompletableFuture<AccessToken> cold = manager.tokenAsync("13807").toCompletableFuture();
+        assertFalse(cold.isDone(), "the request runs on the scheduler, not on the caller");
+        assertEquals(1, scheduler.runPending());
+        AccessToken t = cold.get();
+        CompletableFuture<AccessToken> warm = manager.tokenAsync("13807").toCompletableFuture();
+        assertTrue(warm.isDone());
+        assertSame(t, warm.get());
+        assertEquals(1, bank.requests.get());
+    }
+
+    @Test
+    void asyncTokenFailsWithTheTypedError() {
+        bank.answer = () -> new HttpReply(401, "application/json", "{\"error\":\"invalid_client\"}");
+        CompletableFuture<AccessToken> f = manager.tokenAsync("13807").toCompletableFuture();
+        scheduler.runPending();
+        var e = assertThrows(ExecutionException.class, f::get);
+        assertTrue(e.getCause() instanceof TokenRequestRejectedException, e.toString());
+    }
+
+    @Test
+    void statesDescribeEverySlotWithoutTheToken() {
+        AccessToken t = manager.token("13807");
+        advance(Duration.ofSeconds(100));
+        List<TokenState> states = manager.states();
+        assertEquals(1, states.size());
+        TokenState s = states.get(0);
+        assertEquals("13807", s.bank());
+        assertEquals(TokenState.Phase.FRESH, s.phase());
+        assertEquals(Duration.ofSeconds(100), s.age());
+        assertEquals(Duration.ofSeconds(3485), s.expiresIn());
+        assertFalse(s.toString().contains(t.value()));
+        advance(Duration.ofSeconds(3440));
+        assertEquals(TokenState.Phase.STALE, manager.states().get(0).phase());
+        advance(Duration.ofSeconds(45));
+        assertEquals(TokenState.Phase.EXPIRED, manager.states().get(0).phase());
+    }
+
+    @Test
     void missingClientIdFailsWithTheKeyToSetAndSendsNothing() {
-        var e = assertThrows(ConfigurationException.class, () -> manager(null).token(BPGO));
+        var e = assertThrows(ConfigurationException.class, () -> manager(null, POLICY).token("13807"));
         assertTrue(e.getMessage().contains("psd2.client-id"));
         assertEquals(0, bank.requests.get());
     }
 
     @Test
-    void concurrentCallersAtColdStartShareOneRequest() throws Exception {
-        for (int round = 0; round < 20; round++) {
-            FakeBank slow = new FakeBank();
-            CountDownLatch release = new CountDownLatch(1);
-            slow.gate = release;
-            TokenManager m = new TokenManager(b -> new BankEndpoints(b, URI.create("https://bank.test/t"),
-                    URI.create("https://bank.test/v1"), Scope.PISP), "PSDFR-ACPR-12345", slow, clock, POLICY, JSONB);
-            int callers = 64;
-            ExecutorService pool = Executors.newFixedThreadPool(callers);
-            CountDownLatch started = new CountDownLatch(callers);
-            List<Future<AccessToken>> results = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                results.add(pool.submit(() -> {
-                    started.countDown();
-                    return m.token(BPGO);
-                }));
-            }
-            started.await();
-            release.countDown();
-            AccessToken first = results.get(0).get(5, TimeUnit.SECONDS);
-            for (Future<AccessToken> f : results) {
-                assertSame(first, f.get(5, TimeUnit.SECONDS));
-            }
-            pool.shutdown();
-            assertEquals(1, slow.requests.get(), "round " + round);
-        }
+    void malformedBankCodeFailsBeforeAnySlotOrRequest() {
+        assertThrows(io.psd2token.bank.UnknownBankException.class, () -> manager.token("17515.evil.example"));
+        assertThrows(io.psd2token.bank.UnknownBankException.class, () -> manager.token("../x", "pisp"));
+        assertEquals(0, bank.requests.get());
+        assertTrue(manager.states().isEmpty());
     }
 
-    /** A bank that answers from code, counts requests and can hold them at a gate. */
-    private final class FakeBank implements BankHttp {
+    /** A bank that answers from code and counts requests. */
+    final class FakeBank implements BankHttp {
         final AtomicInteger requests = new AtomicInteger();
         volatile String expiresIn = "3600";
         volatile Duration latency = Duration.ZERO;
         volatile Supplier<HttpReply> answer;
-        volatile CountDownLatch gate;
         volatile String lastBody;
         volatile URI lastUri;
 
@@ -229,13 +394,6 @@ class TokenManagerTest {
             int n = requests.incrementAndGet();
             lastBody = formBody;
             lastUri = uri;
-            if (gate != null) {
-                try {
-                    gate.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
             if (!latency.isZero()) {
                 clock.advance(latency);
             }

@@ -59,7 +59,8 @@ class TokenResponseParserTest {
 
     @Test
     void absentOrNullExpiresInTakesTheConfiguredDefault() {
-        var custom = new TokenPolicy(Duration.ofSeconds(42), Duration.ofHours(1), Duration.ZERO, Duration.ofSeconds(1));
+        var custom = new TokenPolicy(Duration.ofSeconds(42), Duration.ofHours(1), Duration.ZERO, Duration.ZERO,
+                Duration.ofSeconds(1), Duration.ZERO);
         var p = new TokenResponseParser(JSONB, custom);
         assertEquals(Duration.ofSeconds(42), p.parse(BANK, Scope.PISP, new HttpReply(200, "application/json",
                 "{\"access_token\":\"a\",\"token_type\":\"Bearer\"}"), SENT).lifetime());

@@ -1,0 +1,33 @@
+package io.psd2token.token;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What monitoring may know about one cached token: never the token itself.
+ *
+ * @param bank the bank code
+ * @param scope the scope of the slot
+ * @param phase where the token is in its life
+ * @param age time since the request of the current token was sent (zero when there is none)
+ * @param expiresIn time until the current token is dropped (zero when there is none or it has expired)
+ * @param requests token requests sent for this slot
+ * @param backgroundRefreshes of those, the ones sent in the background while a stale token was served
+ * @param failures requests that failed
+ * @param lastFailure the type and message of the last failure, if any (messages never hold tokens)
+ */
+public record TokenState(String bank, String scope, Phase phase, Duration age, Duration expiresIn, long requests,
+        long backgroundRefreshes, long failures, Optional<String> lastFailure) {
+
+    /** The life of a cached token. */
+    public enum Phase {
+        /** No token cached. */
+        NONE,
+        /** Handed out without any check. */
+        FRESH,
+        /** Still handed out while its successor is fetched in the background. */
+        STALE,
+        /** No longer handed out; the next caller waits for a new one. */
+        EXPIRED
+    }
+}
