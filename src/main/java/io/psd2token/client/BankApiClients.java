@@ -60,6 +60,7 @@ public class BankApiClients {
                 .baseUri(tokens.endpoints(bkcode).apiBase())
                 .sslContext(tokens.sslContext(bkcode))
                 .register(new BearerTokenFilter(tokens, bkcode))
+                .register(new InvalidTokenDetector())
                 .connectTimeout(5, TimeUnit.SECONDS)
                 .readTimeout(30, TimeUnit.SECONDS)
                 .build(api);

@@ -3,8 +3,6 @@ package io.psd2token.client;
 import io.psd2token.BankTokens;
 import io.psd2token.token.AccessToken;
 import io.psd2token.token.TokenRejectedException;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -15,7 +13,7 @@ import java.lang.reflect.Method;
  * thread has replaced it yet). A second rejection is a {@link TokenRejectedException}.
  *
  * <p>The token a call carries is handed to {@link BearerTokenFilter} through a thread-local, so the retry
- * knows exactly which token was rejected. Methods returning {@code CompletionStage} run their filters on
+ * knows exactly which token was rejected; {@link InvalidTokenDetector} reports the rejection the same way. Methods returning {@code CompletionStage} run their filters on
  * another thread: they carry the current token but are not retried.
  */
 final class InvalidTokenRetry implements InvocationHandler {
@@ -59,15 +57,12 @@ final class InvalidTokenRetry implements InvocationHandler {
     private Outcome call(Method method, Object[] args, AccessToken token) throws Throwable {
         AccessToken previous = CURRENT.get();
         CURRENT.set(token);
+        InvalidTokenDetector.REJECTED.remove();
         try {
             Object result = method.invoke(delegate, args);
-            return new Outcome(result, null,
-                    result instanceof Response r && InvalidTokenResponses.isInvalidToken(r));
+            return new Outcome(result, null, rejected());
         } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            boolean invalid = cause instanceof WebApplicationException w
-                    && InvalidTokenResponses.isInvalidToken(w.getResponse());
-            return new Outcome(null, cause, invalid);
+            return new Outcome(null, e.getCause(), rejected());
         } finally {
             if (previous == null) {
                 CURRENT.remove();
@@ -75,6 +70,12 @@ final class InvalidTokenRetry implements InvocationHandler {
                 CURRENT.set(previous);
             }
         }
+    }
+
+    private static boolean rejected() {
+        boolean rejected = InvalidTokenDetector.REJECTED.get() != null;
+        InvalidTokenDetector.REJECTED.remove();
+        return rejected;
     }
 
     /** What one call gave: a result or an error, and whether it was the bank's "Invalid token". */
