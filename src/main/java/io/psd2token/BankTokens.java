@@ -1,7 +1,8 @@
 package io.psd2token;
 
 import io.psd2token.bank.BankEndpoints;
-import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.BankDirectory;
+import io.psd2token.bank.BankRegistry;
 import io.psd2token.config.Psd2Config;
 import io.psd2token.http.JdkBankHttp;
 import io.psd2token.tls.ElytronSslContexts;
@@ -33,7 +34,8 @@ import org.eclipse.microprofile.config.Config;
  * PSD2 access tokens from Groupe BPCE banks, for EJBs and JAX-RS resources: {@code @Inject BankTokens tokens;}
  * then {@code tokens.token("13807").authorizationHeader()}.
  *
- * <p>Each bank (five-digit bkcode) has its own token endpoint and its own tokens. A token is reused while
+ * <p>Each bank (five-digit bkcode, known to the {@link BankDirectory}) has its own token endpoint and its own
+ * tokens. A token is reused while
  * fresh, refreshed in the background shortly before it expires (callers never wait at a refresh), and never
  * handed out once expired. Requests go over mutual TLS with the QWAC the server's Elytron configuration
  * assigns to the bank's host. Endpoints and client_id come from MicroProfile Config (see {@link Psd2Config}).
@@ -55,6 +57,9 @@ public class BankTokens {
     @Inject
     Instance<TokenClock> clocks;
 
+    @Inject
+    BankDirectory directory;
+
     private Psd2Config settings;
     private ElytronSslContexts sslContexts;
     private Jsonb jsonb;
@@ -69,7 +74,9 @@ public class BankTokens {
         // An application (or a test) may provide its own clock bean; otherwise the JVM clocks are used.
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
         JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
-        manager = new TokenManager(settings, settings.clientId().orElse(null), http, clock,
+        // The directory guard runs before any endpoint is built: an unknown or disabled bank sends nothing.
+        BankRegistry registry = bank -> settings.endpoints(directory.require(bank).bkcode());
+        manager = new TokenManager(registry, settings.clientId().orElse(null), http, clock,
                 settings.tokenPolicy(), jsonb, scheduler());
     }
 
@@ -137,7 +144,7 @@ public class BankTokens {
 
     /** Forgets every cached token of the bank, e.g. after an operator revoked them. */
     public void invalidate(String bkcode) {
-        manager.invalidate(Bkcode.of(bkcode));
+        manager.invalidate(directory.require(bkcode).bkcode());
     }
 
     /**
@@ -156,7 +163,7 @@ public class BankTokens {
 
     /** Where the bank is reached (token endpoint, API base, default scope). */
     public BankEndpoints endpoints(String bkcode) {
-        return settings.endpoints(Bkcode.of(bkcode));
+        return settings.endpoints(directory.require(bkcode).bkcode());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.psd2token.demo;
 
 import io.psd2token.BankTokens;
+import io.psd2token.web.BankDirectoryResource;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -17,31 +18,23 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.StringReader;
-import java.util.List;
 
 /**
- * The demo's PSU-facing API: list banks, see a bank's token status, initiate a payment at a bank.
+ * The demo's PSU-facing API: find banks, see a bank's token status, initiate a payment at a bank.
+ *
+ * <p>{@code GET /banks} and {@code GET /banks/{bkcode}} come from the library's {@link BankDirectoryResource}:
+ * extending it is how an application publishes the bank directory, at the path it chooses, next to its own
+ * sub-resources of a bank.
  */
 @Path("/banks")
 @Produces(MediaType.APPLICATION_JSON)
-public class BankResource {
-
-    /** The banks the demo offers (the full directory is a later feature of the library). */
-    static final List<Bank> BANKS = List.of(
-            new Bank("13807", "B.P Grand Ouest", "BPGO", "Banque Populaire"),
-            new Bank("17515", "Caisse d'Epargne Ile-de-France", "CEIDF", "Caisse d'Epargne"));
+public class BankResource extends BankDirectoryResource {
 
     @Inject
     BankTokens tokens;
 
     @Inject
     PaymentInitiation payments;
-
-    /** The banks a PSU can pick. */
-    @GET
-    public List<Bank> banks() {
-        return BANKS;
-    }
 
     /**
      * The token the application holds for the bank (never the token itself).
@@ -71,7 +64,7 @@ public class BankResource {
     @Path("/{bkcode}/payment-requests")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     public Response initiate(@PathParam("bkcode") String bkcode, String body) {
-        JsonObject request = body == null || body.isBlank() ? PaymentInitiation.samplePaymentRequest() : parse(body);
+        JsonObject request = body == null || body.isBlank() ? SamplePaymentRequest.create() : parse(body);
         PaymentInitiation.BankAnswer answer = payments.initiate(bkcode, request);
         return Response.status(answer.status() == 201 ? 201 : 502).entity(answer).build();
     }
@@ -80,16 +73,5 @@ public class BankResource {
         try (JsonReader reader = Json.createReader(new StringReader(body))) {
             return reader.readObject();
         }
-    }
-
-    /**
-     * A bank a PSU can pick.
-     *
-     * @param bkcode the five-digit bank code
-     * @param name the bank's name
-     * @param shortName its short name
-     * @param network Banque Populaire, Caisse d'Epargne or other
-     */
-    public record Bank(String bkcode, String name, String shortName, String network) {
     }
 }

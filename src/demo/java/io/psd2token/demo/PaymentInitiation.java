@@ -4,7 +4,6 @@ import io.psd2token.BankTokens;
 import io.psd2token.client.BankApiClients;
 import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -41,24 +40,6 @@ public class PaymentInitiation {
     private static BankAnswer answer(String bkcode, Response response) {
         String body = response.hasEntity() ? response.readEntity(String.class) : "";
         return new BankAnswer(bkcode, response.getStatus(), response.getHeaderString("Location"), body);
-    }
-
-    /** A small STET payment request for the demo: 12.34 EUR to a fictitious merchant. */
-    public static JsonObject samplePaymentRequest() {
-        return Json.createObjectBuilder()
-                .add("paymentInformationId", "demo-" + System.nanoTime())
-                .add("creationDateTime", java.time.OffsetDateTime.now().toString())
-                .add("numberOfTransactions", 1)
-                .add("initiatingParty", Json.createObjectBuilder().add("name", "Example TPP"))
-                .add("paymentTypeInformation", Json.createObjectBuilder().add("serviceLevel", "SEPA"))
-                .add("creditor", Json.createObjectBuilder().add("name", "Demo Merchant"))
-                .add("creditorAccount", Json.createObjectBuilder().add("iban", "FR7612345987650123456789014"))
-                .add("creditTransferTransaction", Json.createArrayBuilder().add(Json.createObjectBuilder()
-                        .add("paymentId", Json.createObjectBuilder().add("endToEndId", "demo-e2e"))
-                        .add("instructedAmount", Json.createObjectBuilder()
-                                .add("currency", "EUR").add("amount", "12.34"))
-                        .add("remittanceInformation", Json.createArrayBuilder().add("psd2-token demo"))))
-                .build();
     }
 
     /**

@@ -179,6 +179,29 @@ class WarDeploymentIT {
     }
 
     @Test
+    void bankDirectoryListsAndFindsBanks() {
+        DemoClient.Reply all = demo.get("api/banks");
+        assertEquals(200, all.status(), all.body());
+        assertTrue(all.body().contains("\"13807\"") && all.body().contains("\"17515\""), all.body());
+        DemoClient.Reply found = demo.get("api/banks?q=ile%20de%20france&network=CAISSE_EPARGNE");
+        assertEquals(200, found.status(), found.body());
+        var banks = jakarta.json.Json.createReader(new java.io.StringReader(found.body())).readArray();
+        assertEquals(1, banks.size(), found.body());
+        assertEquals("17515", banks.getJsonObject(0).getString("bkcode"));
+        assertEquals(200, demo.get("api/banks/13807").status());
+        DemoClient.Reply unknown = demo.get("api/banks/00000");
+        assertEquals(404, unknown.status(), unknown.body());
+        assertEquals("UnknownBankException", unknown.field("error"));
+    }
+
+    @Test
+    void bankMissingFromTheDirectoryGetsNoRequest() {
+        DemoClient.Reply reply = demo.get("api/banks/00000/token");
+        assertEquals(404, reply.status(), reply.body());
+        assertEquals("UnknownBankException", reply.field("error"));
+    }
+
+    @Test
     void malformedBankCodeIsRefusedBeforeAnyRequest() {
         DemoClient.Reply reply = demo.get("api/banks/1380x/token");
         assertEquals(404, reply.status(), reply.body());

@@ -115,6 +115,9 @@ public final class Testbed implements AutoCloseable {
         if (options.testRoutes()) {
             // Tests switch faults on and off and expect the very next call to see the change.
             config.put("psd2.failure-backoff", "0");
+            // The test banks are not BPCE banks: declare them to the bank directory.
+            config.put("psd2.banks.extra", String.join(",", TestBanks.UNTRUSTED_CERTIFICATE,
+                    TestBanks.NO_CLIENT_CERTIFICATE, TestBanks.MAC_TOKENS, TestBanks.NO_MATCH_RULE));
             int port = simulator.port();
             // 127.0.0.1 is a host the test match rule maps to the untrusted certificate (the server
             // certificate covers it too, so only the client certificate differs).

@@ -1,0 +1,397 @@
+package io.psd2token.bank;
+
+import io.psd2token.ConfigurationException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The Groupe BPCE banks a deployment serves: the list shipped in {@code bpce-banks.tsv}, changed by
+ * configuration. It answers "which banks can a PSU pick" ({@link #search}) and "may a token be requested for
+ * this bank code" ({@link #require}).
+ *
+ * <p>The shipped list is incomplete by nature (BPCE publishes the authoritative one on each API product's
+ * "Limits" page), so every entry can be renamed or disabled and new bank codes declared, with keys that also
+ * work as environment variables:
+ * <ul>
+ * <li>{@code psd2.banks.extra=12345,67890} declares bank codes the file lacks;</li>
+ * <li>{@code psd2.bank.<bkcode>.name}, {@code .short-name}, {@code .network}, {@code .aliases} ({@code |}
+ * separated) set or override one bank's entry;</li>
+ * <li>{@code psd2.bank.<bkcode>.enabled=false} disables one bank;</li>
+ * <li>{@code psd2.banks.only=13807,17515} disables every bank not listed (a per-bank {@code enabled} wins).</li>
+ * </ul>
+ *
+ * <p>Immutable once built: every collection is filled in the constructor and never changed, so one instance
+ * is safely shared by all threads.
+ */
+public final class BankDirectory {
+
+    /** The shipped list, a classpath resource beside this class. */
+    public static final String RESOURCE = "bpce-banks.tsv";
+
+    /** Comma-separated bank codes to add to the shipped list. */
+    public static final String EXTRA_BANKS = "psd2.banks.extra";
+    /** Comma-separated bank codes; when set, every other bank is disabled. */
+    public static final String ONLY_BANKS = "psd2.banks.only";
+    /** Prefix of the per-bank keys, shared with the endpoint keys of {@code Psd2Config}. */
+    public static final String BANK_PREFIX = "psd2.bank.";
+    /** Per-bank key suffix: the name shown to a PSU. */
+    public static final String NAME = "name";
+    /** Per-bank key suffix: the short name. */
+    public static final String SHORT_NAME = "short-name";
+    /** Per-bank key suffix: BANQUE_POPULAIRE, CAISSE_EPARGNE or OTHER. */
+    public static final String NETWORK = "network";
+    /** Per-bank key suffix: other names of the bank, separated by {@code |}; replaces the shipped aliases. */
+    public static final String ALIASES = "aliases";
+    /** Per-bank key suffix: {@code false} disables the bank, {@code true} enables it despite {@code psd2.banks.only}. */
+    public static final String ENABLED = "enabled";
+
+    /** Longest name search accepted; a PSU types a few words, anything longer is not a search. */
+    public static final int MAX_QUERY_LENGTH = 100;
+
+    static final List<String> HEADER = List.of("bkcode", "name", "short_name", "network", "confirmed", "aliases",
+            "note");
+
+    private static final Pattern CODE_LIST = Pattern.compile("[\\s,]+");
+    private static final Pattern ALIAS_LIST = Pattern.compile("\\|");
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+    private static final Pattern NOT_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
+
+    private final Map<Bkcode, Bank> banks;
+    private final List<Bank> all;
+    private final Map<Bkcode, String[]> searchWords;
+    // Why a bank is disabled, for the message of require(): the key that disabled it.
+    private final Map<Bkcode, String> disabledBy;
+
+    private BankDirectory(List<Bank> shipped, Function<String, Optional<String>> config) {
+        Settings settings = new Settings(config);
+        Map<Bkcode, Bank> entries = new TreeMap<>(Comparator.comparing(Bkcode::value));
+        shipped.forEach(b -> entries.put(b.bkcode(), b));
+        for (Bkcode extra : settings.codes(EXTRA_BANKS)) {
+            // A code the file already has is tolerated: a later release may ship a bank a deployment declared.
+            entries.putIfAbsent(extra, new Bank(extra, "Bank " + extra, "", Network.OTHER, List.of(), false, true, ""));
+        }
+        List<Bkcode> only = settings.codes(ONLY_BANKS);
+        for (Bkcode listed : only) {
+            if (!entries.containsKey(listed)) {
+                throw new ConfigurationException(ONLY_BANKS + " lists " + listed + ", which is not in the bank"
+                        + " directory; declare it with " + EXTRA_BANKS + "=" + listed);
+            }
+        }
+        Map<Bkcode, Bank> configured = new LinkedHashMap<>();
+        Map<Bkcode, String[]> words = new HashMap<>();
+        Map<Bkcode, String> reasons = new HashMap<>();
+        for (Bank entry : entries.values()) {
+            Optional<Boolean> explicit = settings.bool(key(entry.bkcode(), ENABLED));
+            boolean listed = only.isEmpty() || only.contains(entry.bkcode());
+            Bank bank = settings.override(entry).withEnabled(explicit.orElse(listed));
+            if (!bank.enabled()) {
+                reasons.put(bank.bkcode(), explicit.isPresent() ? key(bank.bkcode(), ENABLED) + "=false"
+                        : ONLY_BANKS + " (it is not listed there)");
+            }
+            configured.put(bank.bkcode(), bank);
+            words.put(bank.bkcode(), words(bank));
+        }
+        this.banks = Map.copyOf(configured);
+        this.all = List.copyOf(configured.values());
+        this.searchWords = Map.copyOf(words);
+        this.disabledBy = Map.copyOf(reasons);
+    }
+
+    /**
+     * The shipped list changed by configuration.
+     *
+     * @param config looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
+     * @throws ConfigurationException naming the key, for the first invalid value
+     * @throws IllegalStateException naming the line, when the shipped list is malformed
+     */
+    public static BankDirectory load(Function<String, Optional<String>> config) {
+        try (InputStream in = BankDirectory.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(resourcePath() + " is missing from the library jar");
+            }
+            return new BankDirectory(parse(new InputStreamReader(in, StandardCharsets.UTF_8), resourcePath()), config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resourcePath(), e);
+        }
+    }
+
+    /** The shipped list as it is, without configuration. */
+    public static BankDirectory defaults() {
+        return load(key -> Optional.empty());
+    }
+
+    /** A directory of the given banks changed by configuration; for tests. */
+    static BankDirectory of(List<Bank> banks, Function<String, Optional<String>> config) {
+        return new BankDirectory(banks, config);
+    }
+
+    /** The entry of a bank code, enabled or not. */
+    public Optional<Bank> find(Bkcode bkcode) {
+        return Optional.ofNullable(banks.get(bkcode));
+    }
+
+    /** Every entry, disabled ones included, in bank-code order. */
+    public List<Bank> all() {
+        return all;
+    }
+
+    /**
+     * The enabled banks a PSU's search finds, in bank-code order.
+     *
+     * <p>Every word of the query must begin a word of the bank's name, short name, an alias or its code. Case,
+     * accents and punctuation do not matter: {@code "ile de france"} finds "Caisse d'Epargne Ile-de-France",
+     * {@code "epargne"} every Caisse d'Epargne, {@code "credit maritime"} the bank whose alias it is.
+     *
+     * @param query a few words, or {@code null} or blank for every enabled bank
+     * @param network only banks of this network, or {@code null} for all
+     * @throws IllegalArgumentException when the query is longer than {@value #MAX_QUERY_LENGTH} characters
+     */
+    public List<Bank> search(String query, Network network) {
+        if (query != null && query.length() > MAX_QUERY_LENGTH) {
+            throw new IllegalArgumentException("a bank search is at most " + MAX_QUERY_LENGTH + " characters");
+        }
+        String[] wanted = query == null ? new String[0] : splitWords(query);
+        List<Bank> found = new ArrayList<>();
+        for (Bank bank : all) {
+            if (bank.enabled() && (network == null || bank.network() == network)
+                    && matches(wanted, searchWords.get(bank.bkcode()))) {
+                found.add(bank);
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    /**
+     * The bank a token may be requested for: the guard to run before any URL is built from a caller's code.
+     *
+     * @param bkcode a bank code as a caller or a PSU gave it
+     * @throws UnknownBankException when the code is malformed, not in the directory, or the bank is disabled;
+     *         the message says which configuration key adds or enables the bank
+     */
+    public Bank require(String bkcode) {
+        return require(Bkcode.of(bkcode));
+    }
+
+    /**
+     * The bank a token may be requested for.
+     *
+     * @throws UnknownBankException when the bank is not in the directory or is disabled
+     */
+    public Bank require(Bkcode bkcode) {
+        Bank bank = banks.get(bkcode);
+        if (bank == null) {
+            throw new UnknownBankException("bank code " + bkcode + " is not in the BPCE bank directory; if your"
+                    + " 89C3 API product serves it (see its Limits page), declare it by configuration: "
+                    + EXTRA_BANKS + "=" + bkcode + " and " + key(bkcode, NAME) + "=<its name>");
+        }
+        if (!bank.enabled()) {
+            throw new UnknownBankException("bank " + bkcode + " (" + bounded(bank.name()) + ") is disabled by "
+                    + disabledBy.get(bkcode) + "; to enable it set " + key(bkcode, ENABLED) + "=true");
+        }
+        return bank;
+    }
+
+    /** The per-bank key {@code psd2.bank.<bkcode>.<suffix>}. */
+    public static String key(Bkcode bkcode, String suffix) {
+        return BANK_PREFIX + bkcode.value() + "." + suffix;
+    }
+
+    @Override
+    public String toString() {
+        return "BankDirectory[" + all.size() + " banks, " + (all.size() - disabledBy.size()) + " enabled]";
+    }
+
+    /**
+     * Reads the tab-separated list; see the comment at the top of {@code bpce-banks.tsv} for the format.
+     *
+     * @param source names the list in error messages
+     * @throws IllegalStateException naming the source and the line, at the first malformed line
+     */
+    static List<Bank> parse(Reader text, String source) {
+        List<Bank> banks = new ArrayList<>();
+        Map<Bkcode, Integer> seen = new HashMap<>();
+        boolean headerSeen = false;
+        int number = 0;
+        try (BufferedReader reader = new BufferedReader(text)) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                number++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] cells = line.split("\t", -1);
+                if (!headerSeen) {
+                    if (!Arrays.asList(cells).equals(HEADER)) {
+                        throw malformed(source, number, "expected the header row " + String.join("<TAB>", HEADER));
+                    }
+                    headerSeen = true;
+                    continue;
+                }
+                Bank bank = row(cells, source, number);
+                Integer earlier = seen.putIfAbsent(bank.bkcode(), number);
+                if (earlier != null) {
+                    throw malformed(source, number, "bank code " + bank.bkcode() + " is already on line " + earlier
+                            + "; a second brand of the same code is an alias");
+                }
+                banks.add(bank);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + source, e);
+        }
+        if (!headerSeen) {
+            throw malformed(source, number, "no header row and no bank");
+        }
+        return banks;
+    }
+
+    private static Bank row(String[] cells, String source, int number) {
+        if (cells.length < 5 || cells.length > HEADER.size()) {
+            throw malformed(source, number, "has " + cells.length + " tab-separated columns, expected 5 to "
+                    + HEADER.size() + " (" + String.join(", ", HEADER) + ")");
+        }
+        Bkcode code;
+        try {
+            code = Bkcode.of(cells[0].strip());
+        } catch (UnknownBankException e) {
+            throw malformed(source, number, e.getMessage());
+        }
+        String name = cells[1].strip();
+        if (name.isEmpty()) {
+            throw malformed(source, number, "bank " + code + " has no name");
+        }
+        Network network;
+        try {
+            network = Network.parse(cells[3]);
+        } catch (IllegalArgumentException e) {
+            throw malformed(source, number, "bank " + code + ": " + e.getMessage());
+        }
+        String confirmed = cells[4].strip().toLowerCase(Locale.ROOT);
+        if (!confirmed.equals("true") && !confirmed.equals("false")) {
+            throw malformed(source, number, "bank " + code + ": confirmed must be true or false");
+        }
+        List<String> aliases = cells.length > 5 ? aliases(cells[5]) : List.of();
+        String note = cells.length > 6 ? cells[6].strip() : "";
+        return new Bank(code, name, cells[2].strip(), network, aliases, confirmed.equals("true"), true, note);
+    }
+
+    private static IllegalStateException malformed(String source, int line, String problem) {
+        return new IllegalStateException(source + " line " + line + ": " + problem);
+    }
+
+    private static String resourcePath() {
+        return BankDirectory.class.getPackageName().replace('.', '/') + "/" + RESOURCE;
+    }
+
+    private static List<String> aliases(String text) {
+        return ALIAS_LIST.splitAsStream(text).map(String::strip).filter(a -> !a.isEmpty()).toList();
+    }
+
+    // Every word a search can start: of the name, the short name, the aliases and the code.
+    private static String[] words(Bank bank) {
+        Set<String> words = new LinkedHashSet<>();
+        words.addAll(Arrays.asList(splitWords(bank.name())));
+        words.addAll(Arrays.asList(splitWords(bank.shortName())));
+        bank.aliases().forEach(a -> words.addAll(Arrays.asList(splitWords(a))));
+        words.add(bank.bkcode().value());
+        return words.toArray(String[]::new);
+    }
+
+    private static boolean matches(String[] wanted, String[] words) {
+        for (String w : wanted) {
+            if (Arrays.stream(words).noneMatch(word -> word.startsWith(w))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Lower-case words without accents: NFKD splits "é" into "e" and a combining mark, which is dropped; any
+     * run of characters that are not letters or digits (space, hyphen, apostrophe, dot) separates words.
+     */
+    static String[] splitWords(String text) {
+        String plain = MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFKD)).replaceAll("");
+        String spaced = NOT_WORD.matcher(plain.toLowerCase(Locale.ROOT)).replaceAll(" ").strip();
+        return spaced.isEmpty() ? new String[0] : spaced.split(" ");
+    }
+
+    private static String bounded(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 60) + "...";
+    }
+
+    /** Reads the configuration keys of the directory, naming the key in every error. */
+    private static final class Settings {
+
+        private final Function<String, Optional<String>> source;
+
+        Settings(Function<String, Optional<String>> source) {
+            this.source = source;
+        }
+
+        Optional<String> value(String key) {
+            return source.apply(key).map(String::strip).filter(v -> !v.isEmpty());
+        }
+
+        List<Bkcode> codes(String key) {
+            List<Bkcode> codes = new ArrayList<>();
+            for (String code : value(key).map(CODE_LIST::split).orElse(new String[0])) {
+                if (code.isEmpty()) {
+                    continue;
+                }
+                try {
+                    codes.add(Bkcode.of(code));
+                } catch (UnknownBankException e) {
+                    throw new ConfigurationException(key + " must list bank codes separated by commas, e.g."
+                            + " 13807,17515: " + e.getMessage());
+                }
+            }
+            return List.copyOf(codes);
+        }
+
+        Optional<Boolean> bool(String key) {
+            return value(key).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+                case "true" -> Boolean.TRUE;
+                case "false" -> Boolean.FALSE;
+                default -> throw new ConfigurationException(key + " must be true or false");
+            });
+        }
+
+        Bank override(Bank bank) {
+            Bkcode code = bank.bkcode();
+            Network network = bank.network();
+            Optional<String> configuredNetwork = value(key(code, NETWORK));
+            if (configuredNetwork.isPresent()) {
+                try {
+                    network = Network.parse(configuredNetwork.get());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigurationException(key(code, NETWORK) + " is " + e.getMessage());
+                }
+            }
+            return new Bank(code,
+                    value(key(code, NAME)).orElse(bank.name()),
+                    value(key(code, SHORT_NAME)).orElse(bank.shortName()),
+                    network,
+                    value(key(code, ALIASES)).map(BankDirectory::aliases).orElse(bank.aliases()),
+                    bank.confirmed(), bank.enabled(), bank.note());
+        }
+    }
+}
