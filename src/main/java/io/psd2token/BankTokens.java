@@ -77,7 +77,7 @@ public class BankTokens {
         // The directory guard runs before any endpoint is built: an unknown or disabled bank sends nothing.
         BankRegistry registry = bank -> settings.endpoints(directory.require(bank).bkcode());
         manager = new TokenManager(registry, settings.clientId().orElse(null), http, clock,
-                settings.tokenPolicy(), jsonb, scheduler());
+                settings.tokenPolicy(), jsonb, scheduler(), settings.resilience());
     }
 
     @PreDestroy

@@ -5,6 +5,7 @@ import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.BankRegistry;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
+import io.psd2token.token.Resilience;
 import io.psd2token.token.TokenPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -47,6 +48,18 @@ public final class Psd2Config implements BankRegistry {
     public static final String REFRESH_SKEW = "psd2.refresh-skew";
     /** After a failed token request, callers get the same error for this long. */
     public static final String FAILURE_BACKOFF = "psd2.failure-backoff";
+    /** Attempts per token request, the first included. */
+    public static final String RETRY_MAX_ATTEMPTS = "psd2.retry.max-attempts";
+    /** Delay before the first retry; doubles for each further one. */
+    public static final String RETRY_DELAY = "psd2.retry.delay";
+    /** Cap on one retry delay. */
+    public static final String RETRY_MAX_DELAY = "psd2.retry.max-delay";
+    /** Consecutive failed requests that open a bank's circuit; 0 disables the circuit breaker. */
+    public static final String CIRCUIT_FAILURE_THRESHOLD = "psd2.circuit.failure-threshold";
+    /** How long an open circuit fails callers at once. */
+    public static final String CIRCUIT_OPEN_FOR = "psd2.circuit.open-for";
+    /** Callers that may wait for one bank's token at the same time; 0 = no limit. */
+    public static final String MAX_WAITING_CALLERS = "psd2.max-waiting-callers";
     /** Tokens are dropped this long before their announced expiry. */
     public static final String EXPIRY_MARGIN = "psd2.expiry-margin";
     /** TCP connect timeout towards banks. */
@@ -72,6 +85,7 @@ public final class Psd2Config implements BankRegistry {
     private final String clientId;
     private final Scope scope;
     private final TokenPolicy tokenPolicy;
+    private final Resilience resilience;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
@@ -95,6 +109,14 @@ public final class Psd2Config implements BankRegistry {
                 duration(EXPIRY_MARGIN, TokenPolicy.DEFAULT.expiryMargin(), true),
                 duration(TOKEN_WAIT_TIMEOUT, TokenPolicy.DEFAULT.waitTimeout(), false),
                 duration(FAILURE_BACKOFF, TokenPolicy.DEFAULT.failureBackoff(), true));
+        Resilience r = Resilience.DEFAULT;
+        this.resilience = new Resilience(
+                count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1),
+                duration(RETRY_DELAY, r.retryDelay(), true),
+                duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true),
+                count(CIRCUIT_FAILURE_THRESHOLD, r.circuitThreshold(), 0),
+                duration(CIRCUIT_OPEN_FOR, r.circuitOpenFor(), false),
+                count(MAX_WAITING_CALLERS, r.maxWaitingCallers(), 0));
         this.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false);
         this.requestTimeout = duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false);
     }
@@ -112,6 +134,11 @@ public final class Psd2Config implements BankRegistry {
     /** Token lifetimes and waits. */
     public TokenPolicy tokenPolicy() {
         return tokenPolicy;
+    }
+
+    /** Retries, circuit breaker and bulkhead. */
+    public Resilience resilience() {
+        return resilience;
     }
 
     /** TCP connect timeout towards banks (default 5 s). */
@@ -174,6 +201,23 @@ public final class Psd2Config implements BankRegistry {
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(key + " is invalid: " + e.getMessage());
         }
+    }
+
+    private int count(String key, int defaultValue, int min) {
+        Optional<String> raw = value(key);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(raw.get());
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new ConfigurationException(key + " must be a whole number of at least " + min + ", got \""
+                + raw.get() + "\"");
     }
 
     private Duration duration(String key, Duration defaultValue, boolean zeroAllowed) {

@@ -7,7 +7,10 @@ import io.psd2token.bank.BankRegistry;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
 import io.psd2token.http.BankHttp;
+import io.psd2token.http.BankUnreachableException;
 import io.psd2token.http.HttpReply;
+import io.psd2token.http.ResponseTooLargeException;
+import io.psd2token.http.TlsHandshakeException;
 import jakarta.json.bind.Jsonb;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -55,7 +60,10 @@ public final class TokenManager {
     private final TokenClock clock;
     private final TokenPolicy policy;
     private final TokenScheduler scheduler;
+    private final Resilience resilience;
     private final TokenResponseParser parser;
+    private final Map<Bkcode, BankCircuit> circuits = new ConcurrentHashMap<>();
+    private final Map<Bkcode, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
     // Slots are created once per (bank, scope) and never removed; the two string-keyed maps let the hot
     // path find a slot from the caller's own strings without parsing or allocating.
@@ -75,6 +83,18 @@ public final class TokenManager {
      */
     public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
             Jsonb jsonb, TokenScheduler scheduler) {
+        this(banks, clientId, http, clock, policy, jsonb, scheduler, Resilience.NONE);
+    }
+
+    /**
+     * As {@link #TokenManager(BankRegistry, String, BankHttp, TokenClock, TokenPolicy, Jsonb, TokenScheduler)},
+     * with retries, a circuit breaker per bank and a bound on waiting callers.
+     *
+     * @param resilience how to cope with a failing bank
+     */
+    public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
+            Jsonb jsonb, TokenScheduler scheduler, Resilience resilience) {
+        this.resilience = Objects.requireNonNull(resilience, "resilience");
         this.banks = Objects.requireNonNull(banks, "banks");
         this.clientId = clientId;
         this.http = Objects.requireNonNull(http, "http");
@@ -202,9 +222,12 @@ public final class TokenManager {
                 }
             }
             BankTokenException failure = slot.lastFailure;
+            long lastSuccess = slot.lastSuccessNanos;
             states.add(new TokenState(slot.endpoints.bank().value(), slot.scope.value(), phase, age, expiresIn,
                     slot.requests, slot.backgroundRefreshes, slot.failures, Optional.ofNullable(failure)
-                            .map(f -> f.getClass().getSimpleName() + ": " + f.getMessage())));
+                            .map(f -> f.getClass().getSimpleName() + ": " + f.getMessage()),
+                    slot.requests == slot.failures ? Optional.empty() : Optional.of(Duration.ofNanos(now - lastSuccess)),
+                    circuit(slot).state().name()));
         }
         return states;
     }
@@ -225,7 +248,18 @@ public final class TokenManager {
             refreshInBackground(slot, now);
             return cached.token;
         }
-        return await(slot, requestOrJoin(slot, now, true));
+        Bkcode bank = slot.endpoints.bank();
+        AtomicInteger waiters = waiting.computeIfAbsent(bank, b -> new AtomicInteger());
+        int waitingNow = waiters.incrementAndGet();
+        try {
+            int max = resilience.maxWaitingCallers();
+            if (max > 0 && waitingNow > max) {
+                throw new BankBusyException(bank.value(), waitingNow - 1);
+            }
+            return await(slot, requestOrJoin(slot, now, true));
+        } finally {
+            waiters.decrementAndGet();
+        }
     }
 
     private CompletionStage<AccessToken> tokenAsync(TokenSlot slot) {
@@ -265,19 +299,25 @@ public final class TokenManager {
             if (recent != null) {
                 throw recent;
             }
+            CircuitOpenException open = circuit(slot).allow(slot.endpoints.bank().value(), now);
+            if (open != null) {
+                throw open;
+            }
             CompletableFuture<CachedToken> mine = new CompletableFuture<>();
             if (!slot.inFlight.compareAndSet(null, mine)) {
+                circuit(slot).release();
                 continue;
             }
             // A request may have completed between the caller's read and winning the slot: use its token.
             CachedToken installed = slot.current.get();
             if (installed != null && installed.usableAt(clock.nanoTime())) {
+                circuit(slot).release();
                 mine.complete(installed);
                 slot.inFlight.compareAndSet(mine, null);
                 return mine;
             }
             if (inline) {
-                request(slot, mine, false);
+                request(slot, mine, false, 1, now);
             } else {
                 submit(slot, mine, false);
             }
@@ -289,15 +329,21 @@ public final class TokenManager {
         if (slot.inFlight.get() != null || now - slot.nextBackgroundAttemptNanos < 0) {
             return;
         }
+        // An open circuit means the bank is down: keep serving the valid token, try again later.
+        if (circuit(slot).allow(slot.endpoints.bank().value(), now) != null) {
+            return;
+        }
         CompletableFuture<CachedToken> mine = new CompletableFuture<>();
         if (slot.inFlight.compareAndSet(null, mine)) {
             submit(slot, mine, true);
+        } else {
+            circuit(slot).release();
         }
     }
 
     private void submit(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {
         try {
-            scheduler.execute(() -> request(slot, future, background));
+            scheduler.execute(() -> request(slot, future, background, 1, clock.nanoTime()));
         } catch (RejectedExecutionException e) {
             slot.inFlight.compareAndSet(future, null);
             future.completeExceptionally(new ConfigurationException(slot.endpoints.bank().value(),
@@ -305,13 +351,17 @@ public final class TokenManager {
         }
     }
 
-    /** Sends one token request and settles {@code future}; the only place that writes a slot's token. */
-    private void request(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {
+    /**
+     * Sends one token request (attempt {@code attempt} of the in-flight request started at {@code startNanos})
+     * and settles {@code future}, or schedules the next attempt; the only place that writes a slot's token.
+     */
+    private void request(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background, int attempt,
+            long startNanos) {
         long sentNanos = clock.nanoTime();
         String bank = slot.endpoints.bank().value();
         try {
             slot.requests++;
-            if (background) {
+            if (background && attempt == 1) {
                 slot.backgroundRefreshes++;
             }
             CachedToken fetched = fetch(slot, sentNanos);
@@ -319,23 +369,82 @@ public final class TokenManager {
             slot.lastFailure = null;
             slot.consecutiveFailures = 0;
             slot.nextBackgroundAttemptNanos = sentNanos;
+            slot.lastSuccessNanos = sentNanos;
+            circuit(slot).success();
             LOG.fine(() -> "token obtained from bank " + bank + " for scope " + slot.scope + " in "
                     + millisSince(sentNanos) + " ms" + (background ? " (background refresh)" : "")
+                    + (attempt > 1 ? " at attempt " + attempt : "")
                     + ", lifetime " + fetched.token.lifetime().getSeconds() + " s");
-            future.complete(fetched);
+            settle(slot, future, fetched, null);
         } catch (BankTokenException e) {
+            long now = clock.nanoTime();
+            long delay = retryDelayNanos(e, attempt, startNanos, now);
+            if (delay >= 0) {
+                LOG.fine(() -> "token request to bank " + bank + " failed (" + e.getClass().getSimpleName()
+                        + "); attempt " + (attempt + 1) + " in " + TimeUnit.NANOSECONDS.toMillis(delay) + " ms");
+                scheduler.schedule(() -> request(slot, future, background, attempt + 1, startNanos), delay);
+                return;
+            }
+            if (countsAgainstBank(e)) {
+                circuit(slot).failure(e, now);
+            } else {
+                circuit(slot).release();
+            }
             recordFailure(slot, e, background, sentNanos);
-            future.completeExceptionally(e);
+            settle(slot, future, null, e);
         } catch (RuntimeException | Error e) {
             // Not one of ours (a bug or a JVM error): report it as it is, but never leave waiters hanging.
+            circuit(slot).release();
             recordFailure(slot, null, background, sentNanos);
-            future.completeExceptionally(e);
+            settle(slot, future, null, e);
             if (e instanceof Error error) {
                 throw error;
             }
-        } finally {
-            slot.inFlight.compareAndSet(future, null);
         }
+    }
+
+    private static void settle(TokenSlot slot, CompletableFuture<CachedToken> future, CachedToken token, Throwable e) {
+        if (e == null) {
+            future.complete(token);
+        } else {
+            future.completeExceptionally(e);
+        }
+        slot.inFlight.compareAndSet(future, null);
+    }
+
+    /**
+     * The delay before the next attempt, or -1 for none: only I/O errors, 5xx and 429 are retried, with
+     * exponential back-off and jitter, within the attempts and the callers' wait time.
+     */
+    private long retryDelayNanos(BankTokenException e, int attempt, long startNanos, long nowNanos) {
+        if (attempt >= resilience.maxAttempts() || !isTransient(e)) {
+            return -1;
+        }
+        long base = resilience.retryDelay().toNanos() << Math.min(attempt - 1, 20);
+        long capped = Math.min(base, resilience.maxRetryDelay().toNanos());
+        // Full jitter on the upper half: spreads the retries of many TPP nodes without ever retrying at once.
+        long delay = capped / 2 + (long) (ThreadLocalRandom.current().nextDouble() * (capped / 2 + 1));
+        if (e instanceof TokenRequestRejectedException r && r.retryAfter().isPresent()) {
+            delay = Math.max(delay, r.retryAfter().get().toNanos());
+        }
+        boolean withinWait = nowNanos + delay - startNanos < policy.waitTimeout().toNanos();
+        return withinWait ? delay : -1;
+    }
+
+    private static boolean isTransient(BankTokenException e) {
+        return e instanceof BankUnreachableException
+                || e instanceof TokenRequestRejectedException r && (r.status() >= 500 || r.status() == 429);
+    }
+
+    // Failures that say the bank is unwell; a refused client or local misconfiguration do not.
+    private static boolean countsAgainstBank(BankTokenException e) {
+        return isTransient(e) || e instanceof TlsHandshakeException || e instanceof InvalidTokenResponseException
+                || e instanceof ResponseTooLargeException;
+    }
+
+    private BankCircuit circuit(TokenSlot slot) {
+        return circuits.computeIfAbsent(slot.endpoints.bank(),
+                b -> new BankCircuit(resilience.circuitThreshold(), resilience.circuitOpenFor()));
     }
 
     private void recordFailure(TokenSlot slot, BankTokenException e, boolean background, long sentNanos) {

@@ -1,6 +1,7 @@
 package io.psd2token.token;
 
 import io.psd2token.BankTokenException;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -14,12 +15,24 @@ public final class TokenRequestRejectedException extends BankTokenException {
     private final int status;
     private final String error;
     private final String errorDescription;
+    private final transient Duration retryAfter;
 
     TokenRequestRejectedException(String bkcode, int status, String error, String errorDescription) {
-        super(bkcode, message(status, error, errorDescription), null);
+        this(bkcode, status, error, errorDescription, null);
+    }
+
+    TokenRequestRejectedException(String bkcode, int status, String error, String errorDescription,
+            Duration retryAfter) {
+        super(bkcode, message(status, error, errorDescription, retryAfter), null);
         this.status = status;
         this.error = error;
         this.errorDescription = errorDescription;
+        this.retryAfter = retryAfter;
+    }
+
+    /** How long the bank asked clients to wait (Retry-After of a 429 or 503), when it said. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     /** The HTTP status the bank answered with. */
@@ -37,8 +50,11 @@ public final class TokenRequestRejectedException extends BankTokenException {
         return Optional.ofNullable(errorDescription);
     }
 
-    private static String message(int status, String error, String description) {
+    private static String message(int status, String error, String description, Duration retryAfter) {
         StringBuilder m = new StringBuilder("token request rejected with HTTP ").append(status);
+        if (retryAfter != null) {
+            m.append(", retry after ").append(retryAfter.toSeconds()).append(" s");
+        }
         if (error != null) {
             m.append(", OAuth error ").append(error);
         }
@@ -56,6 +72,10 @@ public final class TokenRequestRejectedException extends BankTokenException {
         }
         if ("invalid_scope".equals(error) || "unauthorized_client".equals(error)) {
             return "Check the requested scope against the PSD2 roles in the QWAC and the TPP's registration.";
+        }
+        if (status == 429) {
+            return "The bank limits the request rate; tokens are reused, so check for many application nodes or"
+                    + " restarts asking at once.";
         }
         if (status >= 500) {
             return "The bank failed; try again later.";

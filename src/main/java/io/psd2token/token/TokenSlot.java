@@ -22,6 +22,7 @@ final class TokenSlot {
 
     volatile BankTokenException lastFailure;
     volatile long lastFailureNanos;
+    volatile long lastSuccessNanos;
     volatile long nextBackgroundAttemptNanos;
     volatile int consecutiveFailures;
     volatile long requests;

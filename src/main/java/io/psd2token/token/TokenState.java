@@ -15,9 +15,12 @@ import java.util.Optional;
  * @param backgroundRefreshes of those, the ones sent in the background while a stale token was served
  * @param failures requests that failed
  * @param lastFailure the type and message of the last failure, if any (messages never hold tokens)
+ * @param sinceLastSuccess time since the last successful token request was sent, if there was one
+ * @param circuit the bank's circuit breaker: {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
  */
 public record TokenState(String bank, String scope, Phase phase, Duration age, Duration expiresIn, long requests,
-        long backgroundRefreshes, long failures, Optional<String> lastFailure) {
+        long backgroundRefreshes, long failures, Optional<String> lastFailure, Optional<Duration> sinceLastSuccess,
+        String circuit) {
 
     /** The life of a cached token. */
     public enum Phase {
