@@ -179,6 +179,22 @@ class WarDeploymentIT {
     }
 
     @Test
+    void healthReportsTheBanksInUseWithoutTokens() throws Exception {
+        DemoClient.Reply token = demo.get("api/banks/13807/token");
+        assertEquals(200, token.status());
+        DemoClient management = new DemoClient(new URL("http://127.0.0.1:10090/"));
+        DemoClient.Reply ready = management.get("health/ready");
+        assertEquals(200, ready.status(), ready.body());
+        assertTrue(ready.body().contains("psd2-token-banks"), ready.body());
+        assertTrue(ready.body().contains("\"13807.pisp.circuit\":\"CLOSED\""), ready.body());
+        assertTrue(ready.body().contains("\"13807.pisp.token\":\"FRESH\""), ready.body());
+        assertFalse(ready.body().contains(token.field("fingerprint")));
+        DemoClient.Reply live = management.get("health/live");
+        assertEquals(200, live.status(), live.body());
+        assertTrue(live.body().contains("\"psd2-token\""), live.body());
+    }
+
+    @Test
     void bankDirectoryListsAndFindsBanks() {
         DemoClient.Reply all = demo.get("api/banks");
         assertEquals(200, all.status(), all.body());
