@@ -1,8 +1,16 @@
 package io.psd2token;
 
 import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.Bank;
 import io.psd2token.bank.BankDirectory;
 import io.psd2token.bank.BankRegistry;
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import io.psd2token.identity.ClientIds;
+import io.psd2token.identity.PresentedCertificate;
+import io.psd2token.identity.PresentedCertificateException;
+import io.psd2token.identity.RoleCheck;
+import io.psd2token.identity.TppIdentity;
 import io.psd2token.config.Psd2Config;
 import io.psd2token.http.JdkBankHttp;
 import io.psd2token.tls.ElytronSslContexts;
@@ -14,12 +22,18 @@ import io.psd2token.token.TokenState;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
+import java.net.URI;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -51,6 +65,9 @@ public class BankTokens {
     private static final List<String> SCHEDULER_NAMES = List.of(
             "java:comp/DefaultManagedScheduledExecutorService", "java:jboss/ee/concurrency/scheduler/default");
 
+    /** The bank whose token endpoint the start-up handshake that reads the QWAC uses; {@code none} skips it. */
+    public static final String PROBE_BANK = "psd2.identity.probe-bank";
+
     @Inject
     Config config;
 
@@ -61,6 +78,9 @@ public class BankTokens {
     BankDirectory directory;
 
     private Psd2Config settings;
+    private TppIdentity identity;
+    private RoleCheck roleCheck;
+    private final Set<String> roleChecked = ConcurrentHashMap.newKeySet();
     private ElytronSslContexts sslContexts;
     private Jsonb jsonb;
     private ScheduledExecutorService ownScheduler;
@@ -74,10 +94,71 @@ public class BankTokens {
         // An application (or a test) may provide its own clock bean; otherwise the JVM clocks are used.
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
         JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
+        roleCheck = RoleCheck.parse(config.getOptionalValue(RoleCheck.CONFIG_KEY, String.class).orElse(null));
+        String clientId = clientId(clock);
         // The directory guard runs before any endpoint is built: an unknown or disabled bank sends nothing.
-        BankRegistry registry = bank -> settings.endpoints(directory.require(bank).bkcode());
-        manager = new TokenManager(registry, settings.clientId().orElse(null), http, clock,
-                settings.tokenPolicy(), jsonb, scheduler(), settings.resilience());
+        BankRegistry registry = bank -> {
+            BankEndpoints endpoints = settings.endpoints(directory.require(bank).bkcode());
+            checkRoles(bank.value(), endpoints.defaultScope());
+            return endpoints;
+        };
+        manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler(),
+                settings.resilience());
+    }
+
+    /**
+     * Created when the application starts, not at its first request, so that a wrong client id, a certificate
+     * without organizationIdentifier or an invalid setting fails the deployment with a message saying what to fix.
+     */
+    void validateAtStartup(@Observes Startup startup) {
+        LOG.fine(() -> "psd2-token ready; client_id " + (identity == null ? "from configuration" : "from the QWAC"));
+    }
+
+    /**
+     * Reads the QWAC that Elytron presents (one TLS handshake with the probe bank's token endpoint) and derives
+     * the client_id from it; a configured psd2.client-id must match unless declared linked.
+     */
+    private String clientId(TokenClock clock) {
+        Optional<String> configured = settings.clientId();
+        String probeBank = config.getOptionalValue(PROBE_BANK, String.class).orElse(null);
+        if ("none".equalsIgnoreCase(probeBank)) {
+            return configured.orElse(null);
+        }
+        URI endpoint = settings.endpoints(probeBank(probeBank)).tokenEndpoint();
+        try {
+            PresentedCertificate presented = PresentedCertificate.fetch(endpoint, sslContexts.forUri(endpoint),
+                    settings.connectTimeout(), settings.requestTimeout());
+            identity = TppIdentity.of(presented.certificate());
+            LOG.info("PSD2 identity (QWAC presented to " + presented.host() + "): " + identity);
+            identity.expiryWarning(clock.now()).ifPresent(LOG::warning);
+            boolean linked = config.getOptionalValue(ClientIds.LINKED_KEY, Boolean.class).orElse(false);
+            return ClientIds.resolve(identity, configured, linked);
+        } catch (PresentedCertificateException e) {
+            if (e.reason() != PresentedCertificateException.Reason.UNREACHABLE || configured.isEmpty()) {
+                throw e;
+            }
+            // The bank being down must not stop the application: the configured client_id is used meanwhile.
+            LOG.warning(e.getMessage() + "; using the configured " + ClientIds.CLIENT_ID_KEY);
+            return configured.get();
+        }
+    }
+
+    private Bkcode probeBank(String configured) {
+        if (configured != null) {
+            return directory.require(configured).bkcode();
+        }
+        // The bank of BPCE's own example if enabled, else the first enabled bank.
+        return directory.find(Bkcode.of("13807")).filter(Bank::enabled)
+                .or(() -> directory.all().stream().filter(Bank::enabled).findFirst())
+                .map(Bank::bkcode)
+                .orElseThrow(() -> new ConfigurationException("no bank is enabled in the bank directory"));
+    }
+
+    // Warns (or refuses, per psd2.identity.role-check) once per bank and scope.
+    private void checkRoles(String bkcode, Scope scope) {
+        if (identity != null && roleChecked.add(bkcode + " " + scope)) {
+            roleCheck.check(identity, scope, bkcode).ifPresent(LOG::warning);
+        }
     }
 
     @PreDestroy
@@ -110,7 +191,9 @@ public class BankTokens {
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode, String scope) {
-        return manager.token(bkcode, scope);
+        AccessToken token = manager.token(bkcode, scope);
+        checkRoles(bkcode, token.scope());
+        return token;
     }
 
     /**
@@ -159,6 +242,11 @@ public class BankTokens {
     /** Per bank and scope: phase, age, time to expiry, request counts, last failure; never a token. */
     public List<TokenState> states() {
         return manager.states();
+    }
+
+    /** The TPP identity read from the QWAC at start, if it could be read. */
+    public Optional<TppIdentity> identity() {
+        return Optional.ofNullable(identity);
     }
 
     /** Where the bank is reached (token endpoint, API base, default scope). */

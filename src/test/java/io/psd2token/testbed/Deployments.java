@@ -2,8 +2,10 @@ package io.psd2token.testbed;
 
 import io.psd2token.demo.DemoApplication;
 import java.io.File;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
@@ -29,11 +31,21 @@ public final class Deployments {
         return ShrinkWrap.createFromZipFile(JavaArchive.class, new File(jar));
     }
 
+    /** The library's run-time dependency (BouncyCastle, to read the QWAC), as Maven puts it in a WAR. */
+    public static JavaArchive bouncyCastle() {
+        try {
+            File jar = new File(BouncyCastleProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return ShrinkWrap.createFromZipFile(JavaArchive.class, jar);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The demo WAR with the library in WEB-INF/lib and the given application-level config values. */
     public static WebArchive demoWar(String name, Map<String, String> config) {
         WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
                 .addPackage(DemoApplication.class.getPackage())
-                .addAsLibrary(library())
+                .addAsLibraries(library(), bouncyCastle())
                 .addAsResource(new StringAsset(properties(config)), "META-INF/microprofile-config.properties");
         Path webapp = webappDir();
         if (webapp.toFile().isDirectory()) {
@@ -48,7 +60,7 @@ public final class Deployments {
                 .addPackage(DemoApplication.class.getPackage())
                 .addAsResource(new StringAsset(properties(config)), "META-INF/microprofile-config.properties");
         return ShrinkWrap.create(EnterpriseArchive.class, name + ".ear")
-                .addAsLibrary(library())
+                .addAsLibraries(library(), bouncyCastle())
                 .addAsModule(war);
     }
 

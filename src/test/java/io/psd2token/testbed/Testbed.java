@@ -145,7 +145,8 @@ public final class Testbed implements AutoCloseable {
         p.put("psd2.qwac.keystore.password", pki.password());
         p.put("psd2.trust.keystore.path", pki.clientTrustStore().toString());
         p.put("psd2.trust.keystore.password", pki.password());
-        p.put("psd2.client-id", pki.clientId());
+        // Empty: the application reads the client_id from the QWAC that Elytron presents (docs/identity.md).
+        p.put("psd2.client-id", "");
         p.put("psd2.scope", "pisp");
         p.put("psd2.token-endpoint-template", base + "/oauth/token");
         p.put("psd2.api-base-template", base + "/v1");

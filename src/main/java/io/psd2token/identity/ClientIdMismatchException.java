@@ -1,0 +1,32 @@
+package io.psd2token.identity;
+
+import io.psd2token.BankTokenException;
+
+/**
+ * The configured {@code psd2.client-id} differs from the organizationIdentifier of the QWAC the server presents,
+ * and the difference was not declared legitimate with {@code psd2.client-id-linked=true}. Banks answer such a
+ * token request with {@code invalid_client}, so the library stops before sending it.
+ */
+public final class ClientIdMismatchException extends BankTokenException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String configuredClientId;
+    private final String organizationIdentifier;
+
+    ClientIdMismatchException(String configuredClientId, String organizationIdentifier, String message) {
+        super(null, message, null);
+        this.configuredClientId = configuredClientId;
+        this.organizationIdentifier = organizationIdentifier;
+    }
+
+    /** The value of {@code psd2.client-id}. */
+    public String configuredClientId() {
+        return configuredClientId;
+    }
+
+    /** The organizationIdentifier of the presented QWAC. */
+    public String organizationIdentifier() {
+        return organizationIdentifier;
+    }
+}
