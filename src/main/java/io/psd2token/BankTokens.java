@@ -29,7 +29,9 @@ import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -65,6 +67,9 @@ public class BankTokens {
     private static final List<String> SCHEDULER_NAMES = List.of(
             "java:comp/DefaultManagedScheduledExecutorService", "java:jboss/ee/concurrency/scheduler/default");
 
+    /** {@code fail} (default), {@code warn} or {@code off}: whether an enabled bank without Elytron TLS fails the start. */
+    public static final String TLS_CHECK = "psd2.startup.tls-check";
+
     /** The bank whose token endpoint the start-up handshake that reads the QWAC uses; {@code none} skips it. */
     public static final String PROBE_BANK = "psd2.identity.probe-bank";
 
@@ -94,8 +99,22 @@ public class BankTokens {
         // An application (or a test) may provide its own clock bean; otherwise the JVM clocks are used.
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
         JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
-        roleCheck = RoleCheck.parse(config.getOptionalValue(RoleCheck.CONFIG_KEY, String.class).orElse(null));
-        String clientId = clientId(clock);
+
+        // Everything that can be checked before the first payment is checked now, and reported together.
+        List<String> problems = new ArrayList<>();
+        List<Bkcode> enabled = directory.all().stream().filter(Bank::enabled).map(Bank::bkcode).toList();
+        problems.addAll(settings.checkBanks(enabled));
+        problems.addAll(tlsProblems(enabled));
+        String clientId = null;
+        try {
+            roleCheck = RoleCheck.parse(config.getOptionalValue(RoleCheck.CONFIG_KEY, String.class).orElse(null));
+            clientId = clientId(clock);
+        } catch (BankTokenException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw ConfigurationException.report(problems);
+        }
         // The directory guard runs before any endpoint is built: an unknown or disabled bank sends nothing.
         BankRegistry registry = bank -> {
             BankEndpoints endpoints = settings.endpoints(directory.require(bank).bkcode());
@@ -104,6 +123,36 @@ public class BankTokens {
         };
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler(),
                 settings.resilience());
+    }
+
+    // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.
+    private List<String> tlsProblems(List<Bkcode> banks) {
+        String mode = config.getOptionalValue(TLS_CHECK, String.class).orElse("fail").strip().toLowerCase(Locale.ROOT);
+        if (mode.equals("off")) {
+            return List.of();
+        }
+        if (!mode.equals("fail") && !mode.equals("warn")) {
+            return List.of(TLS_CHECK + " must be fail, warn or off, got \"" + mode + "\"");
+        }
+        List<String> problems = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (Bkcode bank : banks) {
+            try {
+                BankEndpoints endpoints = settings.endpoints(bank);
+                for (URI uri : List.of(endpoints.tokenEndpoint(), endpoints.apiBase())) {
+                    if (seen.add(uri.getHost() + ":" + uri.getPort())) {
+                        sslContexts.forUri(uri);
+                    }
+                }
+            } catch (BankTokenException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (mode.equals("warn")) {
+            problems.forEach(LOG::warning);
+            return List.of();
+        }
+        return problems;
     }
 
     /**

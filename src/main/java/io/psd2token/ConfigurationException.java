@@ -1,5 +1,7 @@
 package io.psd2token;
 
+import java.util.List;
+
 /** A configuration value is missing or invalid; the message names the key and what a valid value looks like. */
 public final class ConfigurationException extends BankTokenException {
 
@@ -16,5 +18,22 @@ public final class ConfigurationException extends BankTokenException {
      */
     public ConfigurationException(String bkcode, String message) {
         super(bkcode, message, null);
+    }
+
+    /**
+     * One error listing every problem found, so an operator fixes them all in one round.
+     *
+     * @param problems one line per problem, each naming its key
+     */
+    public static ConfigurationException report(List<String> problems) {
+        if (problems.size() == 1) {
+            return new ConfigurationException(problems.get(0));
+        }
+        StringBuilder m = new StringBuilder("psd2-token configuration has ").append(problems.size())
+                .append(" problems:");
+        for (int i = 0; i < problems.size(); i++) {
+            m.append("\n  ").append(i + 1).append(". ").append(problems.get(i));
+        }
+        return new ConfigurationException(m.toString());
     }
 }

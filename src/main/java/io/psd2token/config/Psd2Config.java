@@ -11,11 +11,15 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,31 +98,53 @@ public final class Psd2Config implements BankRegistry {
      * Reads and validates the global keys now; per-bank keys are read when a bank is first used.
      *
      * @param source looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
-     * @throws ConfigurationException naming the key and the fix, for the first invalid value
+     * @throws ConfigurationException listing every invalid value, each with its key and the fix
      */
     public Psd2Config(Function<String, Optional<String>> source) {
         this.source = source;
-        this.tokenEndpointTemplate = template(TOKEN_ENDPOINT_TEMPLATE, DEFAULT_TOKEN_ENDPOINT_TEMPLATE);
-        this.apiBaseTemplate = template(API_BASE_TEMPLATE, DEFAULT_API_BASE_TEMPLATE);
+        List<String> problems = new ArrayList<>();
+        this.tokenEndpointTemplate = check(problems,
+                () -> template(TOKEN_ENDPOINT_TEMPLATE, DEFAULT_TOKEN_ENDPOINT_TEMPLATE), DEFAULT_TOKEN_ENDPOINT_TEMPLATE);
+        this.apiBaseTemplate = check(problems,
+                () -> template(API_BASE_TEMPLATE, DEFAULT_API_BASE_TEMPLATE), DEFAULT_API_BASE_TEMPLATE);
         this.clientId = value(CLIENT_ID).orElse(null);
-        this.scope = scope(SCOPE, value(SCOPE).orElse("pisp"));
+        this.scope = check(problems, () -> scope(SCOPE, value(SCOPE).orElse("pisp")), Scope.PISP);
+        TokenPolicy p = TokenPolicy.DEFAULT;
         this.tokenPolicy = new TokenPolicy(
-                duration(DEFAULT_EXPIRES_IN, TokenPolicy.DEFAULT.defaultLifetime(), false),
-                duration(MAX_TOKEN_LIFETIME, TokenPolicy.DEFAULT.maxLifetime(), false),
-                duration(REFRESH_SKEW, TokenPolicy.DEFAULT.refreshSkew(), true),
-                duration(EXPIRY_MARGIN, TokenPolicy.DEFAULT.expiryMargin(), true),
-                duration(TOKEN_WAIT_TIMEOUT, TokenPolicy.DEFAULT.waitTimeout(), false),
-                duration(FAILURE_BACKOFF, TokenPolicy.DEFAULT.failureBackoff(), true));
+                check(problems, () -> duration(DEFAULT_EXPIRES_IN, p.defaultLifetime(), false), p.defaultLifetime()),
+                check(problems, () -> duration(MAX_TOKEN_LIFETIME, p.maxLifetime(), false), p.maxLifetime()),
+                check(problems, () -> duration(REFRESH_SKEW, p.refreshSkew(), true), p.refreshSkew()),
+                check(problems, () -> duration(EXPIRY_MARGIN, p.expiryMargin(), true), p.expiryMargin()),
+                check(problems, () -> duration(TOKEN_WAIT_TIMEOUT, p.waitTimeout(), false), p.waitTimeout()),
+                check(problems, () -> duration(FAILURE_BACKOFF, p.failureBackoff(), true), p.failureBackoff()));
         Resilience r = Resilience.DEFAULT;
         this.resilience = new Resilience(
-                count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1),
-                duration(RETRY_DELAY, r.retryDelay(), true),
-                duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true),
-                count(CIRCUIT_FAILURE_THRESHOLD, r.circuitThreshold(), 0),
-                duration(CIRCUIT_OPEN_FOR, r.circuitOpenFor(), false),
-                count(MAX_WAITING_CALLERS, r.maxWaitingCallers(), 0));
-        this.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false);
-        this.requestTimeout = duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false);
+                check(problems, () -> count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1), r.maxAttempts()),
+                check(problems, () -> duration(RETRY_DELAY, r.retryDelay(), true), r.retryDelay()),
+                check(problems, () -> duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true), r.maxRetryDelay()),
+                check(problems, () -> count(CIRCUIT_FAILURE_THRESHOLD, r.circuitThreshold(), 0), r.circuitThreshold()),
+                check(problems, () -> duration(CIRCUIT_OPEN_FOR, r.circuitOpenFor(), false), r.circuitOpenFor()),
+                check(problems, () -> count(MAX_WAITING_CALLERS, r.maxWaitingCallers(), 0), r.maxWaitingCallers()));
+        this.connectTimeout = check(problems, () -> duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false),
+                Duration.ofSeconds(5));
+        this.requestTimeout = check(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
+                Duration.ofSeconds(10));
+        if (!problems.isEmpty()) {
+            throw ConfigurationException.report(problems);
+        }
+    }
+
+    /**
+     * Resolves the endpoints of each bank now, so that a wrong per-bank key is reported at start.
+     *
+     * @return one line per problem found, naming the key; empty when all is well
+     */
+    public List<String> checkBanks(Collection<Bkcode> banks) {
+        List<String> problems = new ArrayList<>();
+        for (Bkcode bank : banks) {
+            check(problems, () -> endpoints(bank), null);
+        }
+        return problems;
     }
 
     /** The TPP's client_id, if configured. */
@@ -164,6 +190,16 @@ public final class Psd2Config implements BankRegistry {
                 .orElse(apiBaseTemplate.replace(BKCODE_PLACEHOLDER, bank.value())), false);
         Scope bankScope = value(prefix + "scope").map(s -> scope(prefix + "scope", s)).orElse(scope);
         return new BankEndpoints(bank, token, api, bankScope);
+    }
+
+    // Runs one read; a ConfigurationException becomes a line of the report and the fallback is used.
+    private static <T> T check(List<String> problems, Supplier<T> read, T fallback) {
+        try {
+            return read.get();
+        } catch (ConfigurationException e) {
+            problems.add(e.getMessage());
+            return fallback;
+        }
     }
 
     private Optional<String> value(String key) {
