@@ -101,7 +101,7 @@ public class BankTokens {
         JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
 
         // Everything that can be checked before the first payment is checked now, and reported together.
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(settings.problems());
         List<Bkcode> enabled = directory.all().stream().filter(Bank::enabled).map(Bank::bkcode).toList();
         problems.addAll(settings.checkBanks(enabled));
         problems.addAll(tlsProblems(enabled));

@@ -92,13 +92,14 @@ public final class Psd2Config implements BankRegistry {
     private final Resilience resilience;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final List<String> problems;
     private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
 
     /**
-     * Reads and validates the global keys now; per-bank keys are read when a bank is first used.
+     * Reads and validates the global keys now, collecting every problem in {@link #problems()} (see
+     * {@link #read}); per-bank keys are read when a bank is first used or by {@link #checkBanks}.
      *
      * @param source looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
-     * @throws ConfigurationException listing every invalid value, each with its key and the fix
      */
     public Psd2Config(Function<String, Optional<String>> source) {
         this.source = source;
@@ -129,9 +130,25 @@ public final class Psd2Config implements BankRegistry {
                 Duration.ofSeconds(5));
         this.requestTimeout = check(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
                 Duration.ofSeconds(10));
-        if (!problems.isEmpty()) {
-            throw ConfigurationException.report(problems);
+        this.problems = List.copyOf(problems);
+    }
+
+    /**
+     * Reads the configuration and fails if any value is invalid.
+     *
+     * @throws ConfigurationException listing every invalid value, each with its key and the fix
+     */
+    public static Psd2Config read(Function<String, Optional<String>> source) {
+        Psd2Config config = new Psd2Config(source);
+        if (!config.problems().isEmpty()) {
+            throw ConfigurationException.report(config.problems());
         }
+        return config;
+    }
+
+    /** The invalid values found, one line each naming its key; defaults stand in for them meanwhile. */
+    public List<String> problems() {
+        return problems;
     }
 
     /**

@@ -10,9 +10,13 @@ import java.util.Optional;
  */
 public final class HttpReply {
 
+    /** Longer Retry-After values are not a delay nor a date: they are dropped rather than kept. */
+    private static final int MAX_RETRY_AFTER_LENGTH = 64;
+
     private final int status;
     private final String contentType;
     private final String body;
+    private final String retryAfter;
 
     /**
      * @param status the HTTP status
@@ -20,9 +24,20 @@ public final class HttpReply {
      * @param body the body decoded as UTF-8 (empty when there was none)
      */
     public HttpReply(int status, String contentType, String body) {
+        this(status, contentType, body, null);
+    }
+
+    /**
+     * @param status the HTTP status
+     * @param contentType the Content-Type header, or {@code null}
+     * @param body the body decoded as UTF-8 (empty when there was none)
+     * @param retryAfter the Retry-After header (RFC 9110 §10.2.3), or {@code null}; read it with {@link RetryAfter}
+     */
+    public HttpReply(int status, String contentType, String body, String retryAfter) {
         this.status = status;
         this.contentType = contentType;
         this.body = Objects.requireNonNull(body, "body");
+        this.retryAfter = retryAfter == null || retryAfter.length() > MAX_RETRY_AFTER_LENGTH ? null : retryAfter;
     }
 
     /** The HTTP status code. */
@@ -40,9 +55,15 @@ public final class HttpReply {
         return body;
     }
 
+    /** The raw Retry-After header a 429 or 503 answer may carry, if present; see {@link RetryAfter#parse}. */
+    public Optional<String> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+
     @Override
     public String toString() {
-        return "HttpReply[status=" + status + ", contentType=" + contentType + ", body=(" + body.length()
+        return "HttpReply[status=" + status + ", contentType=" + contentType
+                + (retryAfter == null ? "" : ", retryAfter=" + retryAfter) + ", body=(" + body.length()
                 + " characters, hidden)]";
     }
 }

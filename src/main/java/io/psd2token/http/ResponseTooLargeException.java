@@ -11,4 +11,11 @@ public final class ResponseTooLargeException extends BankTokenException {
         super(null, host + ": response body larger than " + limit + " bytes; not parsed."
                 + " A token response is a few hundred bytes: check the token endpoint URL.", null);
     }
+
+    /** The bank announced the size in Content-Length: refused before reading any of it. */
+    ResponseTooLargeException(String host, int limit, long announced) {
+        super(null, host + ": response body of " + announced + " bytes announced (Content-Length), larger than "
+                + limit + " bytes; not read. A token response is a few hundred bytes: check the token endpoint URL.",
+                null);
+    }
 }

@@ -20,7 +20,7 @@ class Psd2ConfigTest {
     private final Map<String, String> values = new HashMap<>();
 
     private Psd2Config config() {
-        return new Psd2Config(key -> Optional.ofNullable(values.get(key)));
+        return Psd2Config.read(key -> Optional.ofNullable(values.get(key)));
     }
 
     @Test
@@ -93,6 +93,17 @@ class Psd2ConfigTest {
         assertTrue(assertThrows(ConfigurationException.class, this::config).getMessage().contains("positive"));
         values.put("psd2.default-expires-in", "99999999999999999999");
         assertThrows(ConfigurationException.class, this::config);
+    }
+
+    @Test
+    void everyBadValueIsReportedAtOnce() {
+        values.put("psd2.expiry-margin", "soon");
+        values.put("psd2.retry.max-attempts", "0");
+        values.put("psd2.token-endpoint-template", "https://no-placeholder.example/token");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().startsWith("psd2-token configuration has 3 problems"), e.getMessage());
+        assertTrue(e.getMessage().contains("psd2.expiry-margin") && e.getMessage().contains("psd2.retry.max-attempts")
+                && e.getMessage().contains("psd2.token-endpoint-template"), e.getMessage());
     }
 
     @Test
