@@ -30,6 +30,7 @@ import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -113,7 +114,8 @@ public class BankTokens {
             problems.add(e.getMessage());
         }
         if (!problems.isEmpty()) {
-            throw ConfigurationException.report(problems);
+            // A bad per-bank key shows up in each check that touches the bank: report it once.
+            throw ConfigurationException.report(List.copyOf(new LinkedHashSet<>(problems)));
         }
         // The directory guard runs before any endpoint is built: an unknown or disabled bank sends nothing.
         BankRegistry registry = bank -> {
