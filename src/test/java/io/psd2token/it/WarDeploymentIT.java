@@ -189,6 +189,8 @@ class WarDeploymentIT {
         assertTrue(ready.body().contains("\"13807.pisp.circuit\":\"CLOSED\""), ready.body());
         assertTrue(ready.body().contains("\"13807.pisp.token\":\"FRESH\""), ready.body());
         assertFalse(ready.body().contains(token.field("fingerprint")));
+        assertTrue(ready.body().contains("\"organizationIdentifier\":\"PSDFR-ACPR-12345\""), ready.body());
+        assertTrue(ready.body().contains("daysToExpiry"), ready.body());
         DemoClient.Reply live = management.get("health/live");
         assertEquals(200, live.status(), live.body());
         assertTrue(live.body().contains("\"psd2-token\""), live.body());
