@@ -85,6 +85,8 @@ public final class DemoLauncher {
                 + "/{bkcode}/stet/psd2/... (mutual TLS, banks 13807 and 17515)");
         System.out.println("  Server settings:  " + testbed.serverProperties());
         System.out.println();
+        System.out.println("Open " + base + "/ in a browser");
+        System.out.println();
         System.out.println("Try:");
         System.out.println("  curl -s " + base + "/api/banks");
         System.out.println("  curl -s " + base + "/api/banks/13807/token");
