@@ -125,12 +125,12 @@ class WarDeploymentIT {
             int tokenRequests = bank.tokenRequests("13807");
             long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
             int calls = 0;
-            while (System.nanoTime() - end < 0) {
+            // At least 8 s (several token lifetimes) and 10 calls, however loaded the machine is.
+            while (System.nanoTime() - end < 0 || calls < 10) {
                 DemoClient.Reply reply = demo.post("api/banks/13807/payment-requests");
                 assertEquals(201, reply.status(), "call " + calls + ": " + reply.body());
                 calls++;
             }
-            assertTrue(calls > 20, "ran " + calls + " calls");
             assertTrue(bank.tokenRequests("13807") - tokenRequests >= 3, "tokens were renewed along the way");
         } finally {
             bank.setTokenLifetime(Duration.ofHours(1));
