@@ -8,13 +8,13 @@ import java.time.OffsetDateTime;
  * The payment request the demo sends when the caller gives none; kept out of the EJB, which must not have
  * static methods.
  */
-final class SamplePaymentRequest {
+public final class SamplePaymentRequest {
 
     private SamplePaymentRequest() {
     }
 
     /** A small STET payment request for the demo: 12.34 EUR to a fictitious merchant. */
-    static JsonObject create() {
+    public static JsonObject create() {
         return Json.createObjectBuilder()
                 .add("paymentInformationId", "demo-" + System.nanoTime())
                 .add("creationDateTime", OffsetDateTime.now().toString())

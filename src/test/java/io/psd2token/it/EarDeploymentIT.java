@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo as an EAR with the library in {@code lib/}: the token manager is shared by the web module's
- * JAX-RS resource and EJB, and works over real mutual TLS.
+ * JAX-RS resource and the EJB module's payment service, and works over real mutual TLS.
  */
 @WildFlyTest
 class EarDeploymentIT {

@@ -1,6 +1,12 @@
 package io.psd2token.testbed;
 
+import io.psd2token.demo.BankResource;
+import io.psd2token.demo.BankTokenExceptionMapper;
 import io.psd2token.demo.DemoApplication;
+import io.psd2token.demo.PaymentInitiation;
+import io.psd2token.demo.PaymentRequestsApi;
+import io.psd2token.demo.SamplePaymentRequest;
+import io.psd2token.demo.TokenStatus;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -54,13 +60,21 @@ public final class Deployments {
         return war;
     }
 
-    /** The demo as an EAR: the library in lib/, the demo WAR (without its own copy of the library) as a module. */
+    /**
+     * The demo as an EAR: the library (and BouncyCastle) in {@code lib/}, an EJB module holding the payment
+     * service, and a web module holding the JAX-RS resources, which call the EJB.
+     */
     public static EnterpriseArchive demoEar(String name, Map<String, String> config) {
+        JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, name + "-ejb.jar")
+                .addClasses(PaymentInitiation.class, PaymentInitiation.BankAnswer.class, PaymentRequestsApi.class,
+                        TokenStatus.class);
         WebArchive war = ShrinkWrap.create(WebArchive.class, name + "-web.war")
-                .addPackage(DemoApplication.class.getPackage())
+                .addClasses(DemoApplication.class, BankResource.class, BankTokenExceptionMapper.class,
+                        BankTokenExceptionMapper.Problem.class, SamplePaymentRequest.class)
                 .addAsResource(new StringAsset(properties(config)), "META-INF/microprofile-config.properties");
         return ShrinkWrap.create(EnterpriseArchive.class, name + ".ear")
                 .addAsLibraries(library(), bouncyCastle())
+                .addAsModule(ejb)
                 .addAsModule(war);
     }
 
