@@ -2,6 +2,7 @@ package io.psd2token.demo;
 
 import io.psd2token.BankTokens;
 import io.psd2token.web.BankDirectoryResource;
+import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -28,6 +29,7 @@ import java.io.StringReader;
  */
 @Path("/banks")
 @Produces(MediaType.APPLICATION_JSON)
+@RequestScoped // a bean-defining annotation: a web module with no other CDI bean still injects into it
 public class BankResource extends BankDirectoryResource {
 
     @Inject
