@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param tokenEndpoint the token endpoint, e.g. {@code https://www.13807.live.api.89c3.com/stet/psd2/oauth/token}
  * @param apiBase the API base, e.g. {@code https://www.13807.live.api.89c3.com/stet/psd2/v1}
  * @param defaultScope the scope used by {@code token(bkcode)}
+ * @param requestStyle where the token request's parameters go
  */
-public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope) {
+public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope,
+        RequestStyle requestStyle) {
 
     /** Checks that nothing is missing. */
     public BankEndpoints {
@@ -20,5 +22,11 @@ public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope d
         Objects.requireNonNull(tokenEndpoint, "tokenEndpoint");
         Objects.requireNonNull(apiBase, "apiBase");
         Objects.requireNonNull(defaultScope, "defaultScope");
+        Objects.requireNonNull(requestStyle, "requestStyle");
+    }
+
+    /** Endpoints with the standard form-body token request. */
+    public BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope) {
+        this(bank, tokenEndpoint, apiBase, defaultScope, RequestStyle.FORM);
     }
 }

@@ -4,6 +4,7 @@ import io.psd2token.ConfigurationException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.BankRegistry;
 import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Scope;
 import io.psd2token.token.Resilience;
 import io.psd2token.token.TokenPolicy;
@@ -75,6 +76,15 @@ public final class Psd2Config implements BankRegistry {
     /** Prefix of the per-bank keys: {@code psd2.bank.<bkcode>.token-endpoint|api-base|scope}. */
     public static final String BANK_PREFIX = "psd2.bank.";
 
+    /** {@code live} (default) or {@code sandbox}: which set of URL templates applies. */
+    public static final String ENVIRONMENT = "psd2.environment";
+
+    /** The BPCE 89C3 sandbox token endpoint. */
+    public static final String SANDBOX_TOKEN_ENDPOINT_TEMPLATE =
+            "https://www.{bkcode}.sandbox.api.89c3.com/stet/psd2/oauth/token";
+    /** The BPCE 89C3 sandbox STET API base. */
+    public static final String SANDBOX_API_BASE_TEMPLATE = "https://www.{bkcode}.sandbox.api.89c3.com/stet/psd2/v1";
+
     /** The live BPCE 89C3 token endpoint. */
     public static final String DEFAULT_TOKEN_ENDPOINT_TEMPLATE =
             "https://www.{bkcode}.live.api.89c3.com/stet/psd2/oauth/token";
@@ -84,6 +94,7 @@ public final class Psd2Config implements BankRegistry {
     private static final Pattern SIMPLE_DURATION = Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)?");
 
     private final Function<String, Optional<String>> source;
+    private final String environment;
     private final String tokenEndpointTemplate;
     private final String apiBaseTemplate;
     private final String clientId;
@@ -104,10 +115,12 @@ public final class Psd2Config implements BankRegistry {
     public Psd2Config(Function<String, Optional<String>> source) {
         this.source = source;
         List<String> problems = new ArrayList<>();
-        this.tokenEndpointTemplate = check(problems,
-                () -> template(TOKEN_ENDPOINT_TEMPLATE, DEFAULT_TOKEN_ENDPOINT_TEMPLATE), DEFAULT_TOKEN_ENDPOINT_TEMPLATE);
-        this.apiBaseTemplate = check(problems,
-                () -> template(API_BASE_TEMPLATE, DEFAULT_API_BASE_TEMPLATE), DEFAULT_API_BASE_TEMPLATE);
+        this.environment = check(problems, this::readEnvironment, "live");
+        boolean sandbox = environment.equals("sandbox");
+        String tokenDefault = sandbox ? SANDBOX_TOKEN_ENDPOINT_TEMPLATE : DEFAULT_TOKEN_ENDPOINT_TEMPLATE;
+        String apiDefault = sandbox ? SANDBOX_API_BASE_TEMPLATE : DEFAULT_API_BASE_TEMPLATE;
+        this.tokenEndpointTemplate = check(problems, () -> template(TOKEN_ENDPOINT_TEMPLATE, tokenDefault), tokenDefault);
+        this.apiBaseTemplate = check(problems, () -> template(API_BASE_TEMPLATE, apiDefault), apiDefault);
         this.clientId = value(CLIENT_ID).orElse(null);
         this.scope = check(problems, () -> scope(SCOPE, value(SCOPE).orElse("pisp")), Scope.PISP);
         TokenPolicy p = TokenPolicy.DEFAULT;
@@ -206,7 +219,16 @@ public final class Psd2Config implements BankRegistry {
         URI api = url(prefix + "api-base", value(prefix + "api-base")
                 .orElse(apiBaseTemplate.replace(BKCODE_PLACEHOLDER, bank.value())), false);
         Scope bankScope = value(prefix + "scope").map(s -> scope(prefix + "scope", s)).orElse(scope);
-        return new BankEndpoints(bank, token, api, bankScope);
+        RequestStyle style = RequestStyle.FORM;
+        Optional<String> rawStyle = value(prefix + "request-style");
+        if (rawStyle.isPresent()) {
+            try {
+                style = RequestStyle.parse(rawStyle.get());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(bank.value(), prefix + "request-style " + e.getMessage());
+            }
+        }
+        return new BankEndpoints(bank, token, api, bankScope, style);
     }
 
     // Runs one read; a ConfigurationException becomes a line of the report and the fallback is used.
@@ -223,8 +245,23 @@ public final class Psd2Config implements BankRegistry {
         return source.apply(key).map(String::strip).filter(v -> !v.isEmpty());
     }
 
+    /** {@code live} or {@code sandbox}. */
+    public String environment() {
+        return environment;
+    }
+
+    private String readEnvironment() {
+        String env = value(ENVIRONMENT).orElse("live").toLowerCase(Locale.ROOT);
+        if (!env.equals("live") && !env.equals("sandbox")) {
+            throw new ConfigurationException(ENVIRONMENT + " must be live or sandbox, got \"" + env + "\"");
+        }
+        return env;
+    }
+
+    // The plain key wins; else the key of the environment (psd2.sandbox.token-endpoint-template); else the default.
     private String template(String key, String defaultValue) {
-        String template = value(key).orElse(defaultValue);
+        String envKey = "psd2." + environment + key.substring("psd2".length());
+        String template = value(key).or(() -> value(envKey)).orElse(defaultValue);
         if (!template.contains(BKCODE_PLACEHOLDER)) {
             throw new ConfigurationException(key + " must contain the placeholder " + BKCODE_PLACEHOLDER
                     + ", e.g. " + defaultValue);

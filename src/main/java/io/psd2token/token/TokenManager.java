@@ -4,6 +4,7 @@ import io.psd2token.BankTokenException;
 import io.psd2token.ConfigurationException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.BankRegistry;
+import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
 import io.psd2token.http.BankHttp;
@@ -12,6 +13,7 @@ import io.psd2token.http.HttpReply;
 import io.psd2token.http.ResponseTooLargeException;
 import io.psd2token.http.TlsHandshakeException;
 import jakarta.json.bind.Jsonb;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -464,7 +466,13 @@ public final class TokenManager {
         ClientCredentialsGrant grant = grant(slot);
         // Lifetime counts from sending: the bank's clock started no earlier than this.
         Instant sentAt = clock.now();
-        HttpReply reply = http.postForm(slot.endpoints.tokenEndpoint(), grant.formBody());
+        RequestStyle style = slot.endpoints.requestStyle();
+        URI endpoint = slot.endpoints.tokenEndpoint();
+        if (style.inQuery()) {
+            String query = endpoint.getRawQuery() == null ? grant.formBody() : endpoint.getRawQuery() + "&" + grant.formBody();
+            endpoint = URI.create(endpoint.toString().split("\\?", 2)[0] + "?" + query);
+        }
+        HttpReply reply = http.postForm(endpoint, style.inBody() ? grant.formBody() : "");
         AccessToken token = parser.parse(slot.endpoints.bank(), slot.scope, reply, sentAt);
         Duration lifetime = token.lifetime();
         long lifetimeNanos = lifetime.toNanos();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.psd2token.ConfigurationException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Scope;
 import java.net.URI;
 import java.time.Duration;
@@ -104,6 +105,49 @@ class Psd2ConfigTest {
         assertTrue(e.getMessage().startsWith("psd2-token configuration has 3 problems"), e.getMessage());
         assertTrue(e.getMessage().contains("psd2.expiry-margin") && e.getMessage().contains("psd2.retry.max-attempts")
                 && e.getMessage().contains("psd2.token-endpoint-template"), e.getMessage());
+    }
+
+    @Test
+    void sandboxEnvironmentSwitchesTheDefaultTemplates() {
+        values.put("psd2.environment", "sandbox");
+        Psd2Config c = config();
+        assertEquals("sandbox", c.environment());
+        assertEquals(URI.create("https://www.17515.sandbox.api.89c3.com/stet/psd2/oauth/token"),
+                c.endpoints(Bkcode.of("17515")).tokenEndpoint());
+        assertEquals(URI.create("https://www.17515.sandbox.api.89c3.com/stet/psd2/v1"),
+                c.endpoints(Bkcode.of("17515")).apiBase());
+    }
+
+    @Test
+    void eachEnvironmentCanHaveItsOwnTemplatesAndThePlainKeyWins() {
+        values.put("psd2.sandbox.token-endpoint-template", "https://sandbox.example/{bkcode}/token");
+        values.put("psd2.live.token-endpoint-template", "https://live.example/{bkcode}/token");
+        assertEquals(URI.create("https://live.example/13807/token"), config().endpoints(Bkcode.of("13807")).tokenEndpoint());
+        values.put("psd2.environment", "SANDBOX");
+        assertEquals(URI.create("https://sandbox.example/13807/token"),
+                config().endpoints(Bkcode.of("13807")).tokenEndpoint());
+        values.put("psd2.token-endpoint-template", "https://override.example/{bkcode}/token");
+        assertEquals(URI.create("https://override.example/13807/token"),
+                config().endpoints(Bkcode.of("13807")).tokenEndpoint());
+    }
+
+    @Test
+    void unknownEnvironmentIsRefused() {
+        values.put("psd2.environment", "prod");
+        assertTrue(assertThrows(ConfigurationException.class, this::config).getMessage().contains("live or sandbox"));
+    }
+
+    @Test
+    void requestStyleIsPerBank() {
+        values.put("psd2.bank.13807.request-style", "form+query");
+        values.put("psd2.bank.17515.request-style", "Query");
+        Psd2Config c = config();
+        assertEquals(RequestStyle.FORM_AND_QUERY, c.endpoints(Bkcode.of("13807")).requestStyle());
+        assertEquals(RequestStyle.QUERY, c.endpoints(Bkcode.of("17515")).requestStyle());
+        assertEquals(RequestStyle.FORM, c.endpoints(Bkcode.of("12579")).requestStyle());
+        values.put("psd2.bank.12579.request-style", "json");
+        var e = assertThrows(ConfigurationException.class, () -> config().endpoints(Bkcode.of("12579")));
+        assertTrue(e.getMessage().contains("psd2.bank.12579.request-style"), e.getMessage());
     }
 
     @Test

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.psd2token.ConfigurationException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Scope;
 import io.psd2token.http.BankHttp;
 import io.psd2token.http.HttpReply;
@@ -69,6 +70,23 @@ class TokenManagerTest {
         assertEquals(1, bank.requests.get());
         assertEquals("grant_type=client_credentials&client_id=PSDFR-ACPR-12345&scope=pisp", bank.lastBody);
         assertEquals(URI.create("https://bank.test/13807/token"), bank.lastUri);
+    }
+
+    @Test
+    void queryStyleSendsTheParametersInTheUrlAndFormPlusQueryInBoth() {
+        TokenManager query = new TokenManager(b -> new BankEndpoints(b, URI.create("https://bank.test/t?v=1"),
+                URI.create("https://bank.test/v1"), Scope.PISP, RequestStyle.QUERY), "PSDFR-ACPR-12345", bank, clock,
+                POLICY, JSONB, scheduler);
+        query.token("13807");
+        assertEquals(URI.create("https://bank.test/t?v=1&grant_type=client_credentials&client_id=PSDFR-ACPR-12345"
+                + "&scope=pisp"), bank.lastUri);
+        assertEquals("", bank.lastBody);
+        TokenManager both = new TokenManager(b -> new BankEndpoints(b, URI.create("https://bank.test/t"),
+                URI.create("https://bank.test/v1"), Scope.PISP, RequestStyle.FORM_AND_QUERY), "PSDFR-ACPR-12345", bank,
+                clock, POLICY, JSONB, scheduler);
+        both.token("17515");
+        assertEquals("grant_type=client_credentials&client_id=PSDFR-ACPR-12345&scope=pisp", bank.lastUri.getRawQuery());
+        assertEquals(bank.lastUri.getRawQuery(), bank.lastBody);
     }
 
     @Test
