@@ -5,6 +5,7 @@ import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.BankRegistry;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.RequestStyle;
+import io.psd2token.http.JdkBankHttp;
 import io.psd2token.bank.Scope;
 import io.psd2token.token.Resilience;
 import io.psd2token.token.TokenPolicy;
@@ -132,7 +133,7 @@ public final class Psd2Config implements BankRegistry {
                 check(problems, () -> duration(TOKEN_WAIT_TIMEOUT, p.waitTimeout(), false), p.waitTimeout()),
                 check(problems, () -> duration(FAILURE_BACKOFF, p.failureBackoff(), true), p.failureBackoff()));
         Resilience r = Resilience.DEFAULT;
-        this.resilience = new Resilience(
+        Resilience resilienceRead = new Resilience(
                 check(problems, () -> count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1), r.maxAttempts()),
                 check(problems, () -> duration(RETRY_DELAY, r.retryDelay(), true), r.retryDelay()),
                 check(problems, () -> duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true), r.maxRetryDelay()),
@@ -143,6 +144,14 @@ public final class Psd2Config implements BankRegistry {
                 Duration.ofSeconds(5));
         this.requestTimeout = check(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
                 Duration.ofSeconds(10));
+        // One attempt may take the request timeout plus a failure diagnosis: retries must fit in the wait.
+        this.resilience = resilienceRead.withAttemptTimeout(requestTimeout.plus(JdkBankHttp.MAX_DIAGNOSIS));
+        Duration minWait = requestTimeout.plus(JdkBankHttp.MAX_DIAGNOSIS);
+        if (tokenPolicy.waitTimeout().compareTo(minWait) < 0) {
+            problems.add(TOKEN_WAIT_TIMEOUT + " (" + tokenPolicy.waitTimeout().toMillis() + " ms) must be at least "
+                    + REQUEST_TIMEOUT + " plus " + JdkBankHttp.MAX_DIAGNOSIS.toSeconds() + " s (" + minWait.toMillis()
+                    + " ms), or callers waiting on a shared request time out before it reports its real error");
+        }
         this.problems = List.copyOf(problems);
     }
 

@@ -8,6 +8,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -23,7 +26,7 @@ import javax.net.ssl.SSLSocket;
  * the two apart (did we present a certificate at all, does the bank then send a certificate alert?). And a
  * handshake the bank "terminated" without an alert is either a refused client certificate (the bank answered
  * our ClientHello, then hung up) or no common protocol version or cipher suite (it hung up without a byte):
- * {@link #serverAnsweredHello} counts the bytes. One bare handshake with the same SSL context, only on those
+ * {@link #repeat} counts the bytes. One bare handshake with the same SSL context, only on those
  * failure paths, bounded by the time the caller has left.
  */
 final class HandshakeProbe {
@@ -32,12 +35,29 @@ final class HandshakeProbe {
     }
 
     /**
-     * @param timeout bound on connecting and on each read of the probe
+     * @param timeout bound on the whole probe: connecting, the handshake and the wait for an alert
      * @return the TLS cause of a closed connection, or {@code null} if the handshake and the bank look healthy
+     *         (or the probe ran out of time)
      */
     static TlsHandshakeException diagnose(URI uri, SSLContext sslContext, Duration timeout) {
         String host = host(uri);
-        try (SSLSocket socket = connect(uri, sslContext, timeout, new AtomicLong())) {
+        CountingSocket plain = new CountingSocket();
+        try (Deadline deadline = new Deadline(plain, timeout); SSLSocket socket = connect(uri, sslContext, timeout,
+                plain)) {
+            try {
+                return diagnose(host, socket, deadline);
+            } catch (SSLException e) {
+                // A socket closed by the deadline may surface as an SSL error: that says nothing about the bank.
+                return deadline.expired() ? null : JdkBankHttp.classifyTls(host, e);
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static TlsHandshakeException diagnose(String host, SSLSocket socket, Deadline deadline)
+            throws IOException {
+        try {
             socket.startHandshake();
             if (socket.getSession().getLocalCertificates() == null) {
                 return new TlsHandshakeException(host, TlsHandshakeException.Side.CLIENT_CERTIFICATE,
@@ -47,7 +67,7 @@ final class HandshakeProbe {
             }
             // A TLS 1.3 bank reports a refused certificate with an alert after the handshake: read for it.
             InputStream in = socket.getInputStream();
-            if (in.read() < 0) {
+            if (in.read() < 0 && !deadline.expired()) {
                 return new TlsHandshakeException(host, TlsHandshakeException.Side.CLIENT_CERTIFICATE,
                         "the bank closed the connection right after a handshake in which the QWAC was presented;"
                                 + " it most likely refused the certificate (revoked, expired, or not registered)",
@@ -56,38 +76,50 @@ final class HandshakeProbe {
             return null;
         } catch (SocketTimeoutException e) {
             return null;
-        } catch (SSLException e) {
-            return JdkBankHttp.classifyTls(host, e);
-        } catch (IOException | RuntimeException e) {
-            return null;
         }
     }
 
     /**
-     * Repeats a handshake that the bank ended without an alert and says whether the bank sent anything first.
+     * Repeats a handshake that the bank ended without an alert (or reset), counting what the bank sends first.
      *
-     * @param timeout bound on connecting and on each read of the probe
-     * @return {@code FALSE} if the bank closed the connection again without sending a single byte (it did not
-     *         answer the ClientHello), {@code TRUE} if it answered, {@code null} if the probe could not tell
-     *         (no connection, a timeout, or the handshake succeeded this time)
+     * @param timeout bound on the whole probe: connecting and the handshake
+     * @return what the repeated handshake showed, or {@code null} when no connection could be made or the probe
+     *         ran out of time
      */
-    static Boolean serverAnsweredHello(URI uri, SSLContext sslContext, Duration timeout) {
-        AtomicLong received = new AtomicLong();
-        try (SSLSocket socket = connect(uri, sslContext, timeout, received)) {
-            socket.startHandshake();
-            return null;
-        } catch (SSLException e) {
-            return received.get() > 0;
-        } catch (IOException | RuntimeException e) {
-            return null;
+    static Handshake repeat(URI uri, SSLContext sslContext, Duration timeout) {
+        CountingSocket plain = new CountingSocket();
+        try (Deadline deadline = new Deadline(plain, timeout)) {
+            SSLSocket socket;
+            try {
+                socket = connect(uri, sslContext, timeout, plain);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+            try (socket) {
+                socket.startHandshake();
+                return new Handshake(plain.received(), null);
+            } catch (IOException e) {
+                return deadline.expired() ? null : new Handshake(plain.received(), e);
+            } catch (RuntimeException e) {
+                return null;
+            }
         }
     }
 
-    /** A client-mode TLS socket over a plain one that counts the bytes the server sends; not yet handshaken. */
-    private static SSLSocket connect(URI uri, SSLContext sslContext, Duration timeout, AtomicLong received)
+    /**
+     * What one repeated handshake showed.
+     *
+     * @param bytesFromServer how many bytes the bank sent before the handshake ended; zero means it did not
+     *        answer the ClientHello
+     * @param failure how the handshake ended, or {@code null} if it succeeded this time
+     */
+    record Handshake(long bytesFromServer, IOException failure) {
+    }
+
+    /** A client-mode TLS socket over {@code plain}, connected but not yet handshaken. */
+    private static SSLSocket connect(URI uri, SSLContext sslContext, Duration timeout, Socket plain)
             throws IOException {
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-        Socket plain = new CountingSocket(received);
         try {
             plain.connect(new InetSocketAddress(uri.getHost(), port(uri)), millis);
             plain.setSoTimeout(millis);
@@ -112,13 +144,44 @@ final class HandshakeProbe {
         return uri.getPort() >= 0 ? uri.getPort() : 443;
     }
 
+    /**
+     * Closes the probe's socket when its time is up, whatever it is blocked in (connect, handshake, read), so
+     * that the probe as a whole, not each of its reads, is bounded.
+     */
+    private static final class Deadline implements AutoCloseable {
+
+        private final AtomicBoolean expired = new AtomicBoolean();
+        private final CompletableFuture<Void> alarm;
+
+        Deadline(Socket socket, Duration timeout) {
+            // Run on the JDK's delay thread itself: closing a socket is quick, and no pool is borrowed.
+            alarm = CompletableFuture.runAsync(() -> {
+                expired.set(true);
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // Already closed.
+                }
+            }, CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, Runnable::run));
+        }
+
+        boolean expired() {
+            return expired.get();
+        }
+
+        @Override
+        public void close() {
+            alarm.cancel(false);
+        }
+    }
+
     /** A socket whose input stream counts what arrives; the TLS socket layered over it reads through it. */
     private static final class CountingSocket extends Socket {
 
-        private final AtomicLong received;
+        private final AtomicLong received = new AtomicLong();
 
-        CountingSocket(AtomicLong received) {
-            this.received = received;
+        long received() {
+            return received.get();
         }
 
         @Override

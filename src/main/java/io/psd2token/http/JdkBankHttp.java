@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -149,18 +151,8 @@ public final class JdkBankHttp implements BankHttp {
                             + " in between cut it", io)
                     : classified;
         }
-        if (classified instanceof TlsHandshakeException tls && terminatedWithoutAlert(io)) {
-            // Refused client certificate, or no common protocol? Whether the bank answered our hello tells.
-            if (Boolean.FALSE.equals(HandshakeProbe.serverAnsweredHello(uri, sslContext, diagnosisTime(deadline)))) {
-                TlsHandshakeException negotiation = new TlsHandshakeException(host,
-                        TlsHandshakeException.Side.NEGOTIATION, "the bank closed the connection without answering"
-                                + " our TLS ClientHello: it accepts none of the protocol versions or cipher suites"
-                                + " offered (check the client-ssl-context protocols and cipher suites against the"
-                                + " bank's), or a proxy or firewall in between drops TLS", sslCause(io));
-                negotiation.addSuppressed(tls);
-                return negotiation;
-            }
-            return tls;
+        if (hungUpDuringHandshake(io)) {
+            return diagnoseHangUp(uri, host, sslContext, io, classified, deadline);
         }
         if (classified instanceof BankUnreachableException && !isTimeoutOrRefusal(io)) {
             // The JDK hides some TLS 1.3 failures behind a closed connection: look closer before blaming the network.
@@ -171,6 +163,43 @@ public final class JdkBankHttp implements BankHttp {
             }
         }
         return classified;
+    }
+
+    /**
+     * The bank ended the connection before any answer, without a TLS alert: a refused client certificate (it
+     * answered our hello, asked for the certificate, then hung up), no common protocol or cipher suite (it hung
+     * up on the hello), or the network (a reset before any byte). One repeated handshake tells them apart.
+     */
+    private static RuntimeException diagnoseHangUp(URI uri, String host, SSLContext sslContext, IOException io,
+            RuntimeException classified, long deadline) {
+        HandshakeProbe.Handshake probe = HandshakeProbe.repeat(uri, sslContext, diagnosisTime(deadline));
+        RuntimeException diagnosed;
+        if (probe == null || probe.failure() == null || probe.failure() instanceof SocketTimeoutException) {
+            // Cannot tell (no connection, it worked this time, or the bank went quiet): say what was seen.
+            diagnosed = isReset(io) ? reset(host, io, false) : classified;
+        } else if (probe.bytesFromServer() == 0) {
+            diagnosed = isReset(io) || isReset(probe.failure()) ? reset(host, io, true)
+                    : new TlsHandshakeException(host, TlsHandshakeException.Side.NEGOTIATION, "the bank closed the"
+                            + " connection without answering our TLS ClientHello: it accepts none of the protocol"
+                            + " versions or cipher suites offered (check the client-ssl-context protocols and cipher"
+                            + " suites against the bank's), or a proxy or firewall in between drops TLS", io);
+        } else {
+            SSLException ssl = sslCause(probe.failure());
+            // The bank answered the hello: an alert this time is precise; another hang-up means our certificate.
+            diagnosed = ssl != null && !hungUpDuringHandshake(probe.failure()) ? classifyTls(host, ssl)
+                    : clientCertificateHangUp(host, io);
+        }
+        if (diagnosed != classified && diagnosed.getCause() != io) {
+            diagnosed.addSuppressed(io);
+        }
+        return diagnosed;
+    }
+
+    private static BankUnreachableException reset(String host, IOException e, boolean beforeAnyByte) {
+        return new BankUnreachableException(host, "the connection was reset (TCP RST) "
+                + (beforeAnyByte ? "before the bank sent anything" : "while connecting") + "; a firewall, proxy or"
+                + " load balancer in front of the bank, or the bank itself, drops connections from this server:"
+                + " check the network path to the bank", e);
     }
 
     /** What is left of the call's time, within [MIN_DIAGNOSIS, MAX_DIAGNOSIS]: a diagnosis never waits long. */
@@ -193,15 +222,35 @@ public final class JdkBankHttp implements BankHttp {
         return t;
     }
 
+    // A timeout is not diagnosed (the time is spent), nor a refusal (no TLS happened).
     private static boolean isTimeoutOrRefusal(IOException e) {
         return e instanceof HttpTimeoutException || e instanceof InterruptedIOException
                 || e instanceof ConnectException;
     }
 
-    private static boolean terminatedWithoutAlert(IOException e) {
+    /**
+     * The peer closed or reset the connection during the connect or the handshake, without a TLS alert. A reset
+     * after the handshake (the request already sent) is not one: that is {@link HandshakeProbe#diagnose}'s case.
+     */
+    private static boolean hungUpDuringHandshake(IOException e) {
+        if (e instanceof ConnectException && isReset(e)) {
+            return true;
+        }
         SSLException ssl = sslCause(e);
-        return ssl != null && String.valueOf(ssl.getMessage()).toLowerCase(Locale.ROOT)
-                .contains("terminated the handshake");
+        String m = ssl == null ? "" : String.valueOf(ssl.getMessage()).toLowerCase(Locale.ROOT);
+        // The JDK's words for an EOF or a reset during the handshake, on the socket and on the engine path.
+        return m.contains("terminated the handshake") || m.contains("closed the channel");
+    }
+
+    /** A TCP reset anywhere in the chain: the JDK reports it in a SocketException, ConnectException or SSL error. */
+    private static boolean isReset(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)
+                    .contains("connection reset")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // Turns the JDK's IOExceptions into errors that tell the operator which side to look at.
@@ -213,6 +262,9 @@ public final class JdkBankHttp implements BankHttp {
         if (e instanceof HttpTimeoutException || e instanceof InterruptedIOException) {
             return new BankUnreachableException(host, "no answer within the request timeout"
                     + " (psd2.request-timeout); the bank is slow or not answering", e);
+        }
+        if (e instanceof ConnectException && isReset(e)) {
+            return reset(host, e, false);
         }
         if (e instanceof ConnectException) {
             return new BankUnreachableException(host, "connection refused; check the token endpoint host and port", e);
@@ -247,18 +299,24 @@ public final class JdkBankHttp implements BankHttp {
                             + " for this host and that the QWAC is valid", ssl);
         }
         if (m.contains("terminated the handshake")) {
-            // The bank hung up mid-handshake without an alert. Banks requiring a client certificate do this when
-            // none (or one they cannot use) arrives; a protocol mismatch is the rarer cause, told apart by
-            // postForm (the bank then does not answer the hello at all).
-            return new TlsHandshakeException(host, TlsHandshakeException.Side.CLIENT_CERTIFICATE,
-                    "the bank ended the handshake without an alert; most often it did not receive a client"
-                            + " certificate it accepts: check that an Elytron authentication-context match rule"
-                            + " selects the QWAC's client-ssl-context for this host (less often: no common TLS"
-                            + " protocol or cipher suite)", ssl);
+            return clientCertificateHangUp(host, ssl);
         }
         return new TlsHandshakeException(host, TlsHandshakeException.Side.NEGOTIATION,
                 "no agreement on protocol or cipher suite (" + alert(m) + "); check the client-ssl-context"
                         + " protocols and cipher suites", ssl);
+    }
+
+    /**
+     * The bank hung up mid-handshake without an alert. Banks requiring a client certificate do this when none (or
+     * one they cannot use) arrives; a protocol mismatch is the rarer cause, told apart by postForm (the bank then
+     * does not answer the hello at all).
+     */
+    private static TlsHandshakeException clientCertificateHangUp(String host, IOException cause) {
+        return new TlsHandshakeException(host, TlsHandshakeException.Side.CLIENT_CERTIFICATE,
+                "the bank ended the handshake without an alert; most often it did not receive a client"
+                        + " certificate it accepts: check that an Elytron authentication-context match rule"
+                        + " selects the QWAC's client-ssl-context for this host (less often: no common TLS"
+                        + " protocol or cipher suite)", cause);
     }
 
     private static String alert(String message) {

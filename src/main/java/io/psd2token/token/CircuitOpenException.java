@@ -11,7 +11,7 @@ public final class CircuitOpenException extends BankTokenException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient Duration retryIn;
+    private final Duration retryIn;
 
     CircuitOpenException(String bkcode, int failures, Duration retryIn, BankTokenException last) {
         super(bkcode, "the bank failed " + failures + " token requests in a row; calls fail at once for "

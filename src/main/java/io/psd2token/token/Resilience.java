@@ -14,16 +14,31 @@ import java.util.Objects;
  * @param circuitOpenFor how long an open circuit fails callers at once, before one probe request is let through
  * @param maxWaitingCallers per bank, callers that may wait for a token at the same time; more fail at once, so
  *        one slow bank cannot hold all of the server's request threads ({@code 0} = no limit)
+ * @param attemptTimeout the longest one attempt can take (request timeout plus failure diagnosis): a retry is
+ *        only sent if it can finish within the callers' wait ({@code 0} = not taken into account)
  */
 public record Resilience(int maxAttempts, Duration retryDelay, Duration maxRetryDelay, int circuitThreshold,
-        Duration circuitOpenFor, int maxWaitingCallers) {
+        Duration circuitOpenFor, int maxWaitingCallers, Duration attemptTimeout) {
 
     /** 3 attempts from 200 ms, circuit open for 30 s after 5 failures, 64 waiting callers per bank. */
     public static final Resilience DEFAULT = new Resilience(3, Duration.ofMillis(200), Duration.ofSeconds(5), 5,
-            Duration.ofSeconds(30), 64);
+            Duration.ofSeconds(30), 64, Duration.ofSeconds(12));
 
     /** No retry, no circuit breaker, no bulkhead: every failure goes straight to the caller. */
-    public static final Resilience NONE = new Resilience(1, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO, 0);
+    public static final Resilience NONE = new Resilience(1, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO, 0,
+            Duration.ZERO);
+
+    /** As the canonical constructor, without an attempt timeout. */
+    public Resilience(int maxAttempts, Duration retryDelay, Duration maxRetryDelay, int circuitThreshold,
+            Duration circuitOpenFor, int maxWaitingCallers) {
+        this(maxAttempts, retryDelay, maxRetryDelay, circuitThreshold, circuitOpenFor, maxWaitingCallers, Duration.ZERO);
+    }
+
+    /** A copy with another attempt timeout. */
+    public Resilience withAttemptTimeout(Duration timeout) {
+        return new Resilience(maxAttempts, retryDelay, maxRetryDelay, circuitThreshold, circuitOpenFor,
+                maxWaitingCallers, timeout);
+    }
 
     /** Checks the values. */
     public Resilience {
@@ -33,7 +48,7 @@ public record Resilience(int maxAttempts, Duration retryDelay, Duration maxRetry
         if (circuitThreshold < 0 || maxWaitingCallers < 0) {
             throw new IllegalArgumentException("circuitThreshold and maxWaitingCallers must not be negative");
         }
-        for (Duration d : new Duration[] {retryDelay, maxRetryDelay, circuitOpenFor}) {
+        for (Duration d : new Duration[] {retryDelay, maxRetryDelay, circuitOpenFor, attemptTimeout}) {
             if (Objects.requireNonNull(d).isNegative()) {
                 throw new IllegalArgumentException("durations must not be negative");
             }

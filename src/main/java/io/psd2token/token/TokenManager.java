@@ -297,7 +297,7 @@ public final class TokenManager {
             if (running != null) {
                 return running;
             }
-            BankTokenException recent = slot.recentFailure(now, policy.failureBackoff().toNanos());
+            BankTokenException recent = slot.recentFailure(now, slot.failureBackoffNanos);
             if (recent != null) {
                 throw recent;
             }
@@ -427,10 +427,16 @@ public final class TokenManager {
         // Full jitter on the upper half: spreads the retries of many TPP nodes without ever retrying at once.
         long delay = capped / 2 + (long) (ThreadLocalRandom.current().nextDouble() * (capped / 2 + 1));
         if (e instanceof TokenRequestRejectedException r && r.retryAfter().isPresent()) {
-            delay = Math.max(delay, r.retryAfter().get().toNanos());
+            long asked = r.retryAfter().get().toNanos();
+            if (asked > resilience.maxRetryDelay().toNanos()) {
+                // Longer than we retry for: fail now; the slot's back-off then honours the bank's wish.
+                return -1;
+            }
+            delay = Math.max(delay, asked);
         }
-        boolean withinWait = nowNanos + delay - startNanos < policy.waitTimeout().toNanos();
-        return withinWait ? delay : -1;
+        // The next attempt must be able to finish (send, wait, diagnose) before the callers stop waiting.
+        long finish = nowNanos + delay + resilience.attemptTimeout().toNanos();
+        return finish - startNanos < policy.waitTimeout().toNanos() ? delay : -1;
     }
 
     private static boolean isTransient(BankTokenException e) {
@@ -454,8 +460,13 @@ public final class TokenManager {
         slot.failures++;
         slot.lastFailure = e;
         slot.lastFailureNanos = now;
+        // A bank that said when to come back (429/503 Retry-After) is not asked again before then.
+        slot.failureBackoffNanos = e instanceof TokenRequestRejectedException r && r.retryAfter().isPresent()
+                ? Math.max(policy.failureBackoff().toNanos(), r.retryAfter().get().toNanos())
+                : policy.failureBackoff().toNanos();
         int n = Math.min(++slot.consecutiveFailures, 16);
-        long backoff = Math.min(Math.max(policy.failureBackoff().toNanos(), 1) << (n - 1), MAX_RETRY_BACKOFF_NANOS);
+        long backoff = Math.max(slot.failureBackoffNanos,
+                Math.min(Math.max(policy.failureBackoff().toNanos(), 1) << (n - 1), MAX_RETRY_BACKOFF_NANOS));
         slot.nextBackgroundAttemptNanos = now + backoff;
         LOG.log(Level.FINE, () -> "token request to bank " + slot.endpoints.bank() + " failed after "
                 + millisSince(sentNanos) + " ms" + (background ? " (background refresh; the current token stays)" : "")

@@ -15,7 +15,7 @@ public final class TokenRequestRejectedException extends BankTokenException {
     private final int status;
     private final String error;
     private final String errorDescription;
-    private final transient Duration retryAfter;
+    private final Duration retryAfter;
 
     TokenRequestRejectedException(String bkcode, int status, String error, String errorDescription) {
         this(bkcode, status, error, errorDescription, null);

@@ -3,6 +3,7 @@ package io.psd2token.token;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
 import io.psd2token.http.HttpReply;
+import io.psd2token.http.RetryAfter;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -22,7 +23,7 @@ final class TokenResponseParser {
 
     // RFC 6750 §2.1 b64token: the only characters that may follow "Bearer " in a header.
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
-    private static final Pattern SECONDS = Pattern.compile("[0-9]{1,12}");
+    private static final Pattern SECONDS = Pattern.compile("[0-9]+");
     private static final int MAX_ERROR_CODE = 64;
     private static final int MAX_ERROR_DESCRIPTION = 200;
 
@@ -43,7 +44,7 @@ final class TokenResponseParser {
     AccessToken parse(Bkcode bank, Scope requested, HttpReply reply, Instant sentAt) {
         String bk = bank.value();
         if (reply.status() != 200) {
-            throw rejected(bk, reply);
+            throw rejected(bk, reply, sentAt);
         }
         String contentType = reply.contentType().orElse(null);
         if (contentType != null && !isJson(contentType)) {
@@ -94,7 +95,8 @@ final class TokenResponseParser {
         } else if (expiresIn instanceof JsonNumber n && n.isIntegral()) {
             seconds = n.bigIntegerValue().min(BigInteger.valueOf(Long.MAX_VALUE)).longValue();
         } else if (expiresIn instanceof JsonString s && SECONDS.matcher(s.getString()).matches()) {
-            seconds = Long.parseLong(s.getString());
+            // More than 18 digits cannot be a real lifetime: cut like a huge number, below.
+            seconds = s.getString().length() > 18 ? Long.MAX_VALUE : Long.parseLong(s.getString());
         } else {
             throw new InvalidTokenResponseException(bk, "expires_in must be a whole number of seconds (number or"
                     + " numeric string), got " + bounded(expiresIn.toString(), 20));
@@ -117,7 +119,11 @@ final class TokenResponseParser {
         }
     }
 
-    private TokenRequestRejectedException rejected(String bk, HttpReply reply) {
+    private TokenRequestRejectedException rejected(String bk, HttpReply reply, Instant sentAt) {
+        int status = reply.status();
+        // RFC 9110 §10.2.3: how long a 429 or 503 asks us to wait, in seconds or as a date.
+        Duration retryAfter = status == 429 || status == 503
+                ? reply.retryAfter().flatMap(v -> RetryAfter.parse(v, sentAt)).orElse(null) : null;
         String error = null;
         String description = null;
         String body = reply.body().strip();
@@ -133,7 +139,7 @@ final class TokenResponseParser {
                 // Not an RFC 6749 error body: the status alone is reported.
             }
         }
-        return new TokenRequestRejectedException(bk, reply.status(), error, description);
+        return new TokenRequestRejectedException(bk, status, error, description, retryAfter);
     }
 
     private static boolean isJson(String contentType) {

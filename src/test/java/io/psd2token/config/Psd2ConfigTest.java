@@ -72,14 +72,14 @@ class Psd2ConfigTest {
     void durationsAcceptIsoSecondsAndUnits() {
         values.put("psd2.default-expires-in", "300");
         values.put("psd2.expiry-margin", "PT5S");
-        values.put("psd2.token-wait-timeout", "1500ms");
+        values.put("psd2.token-wait-timeout", "62500ms");
         values.put("psd2.max-token-lifetime", "2h");
         values.put("psd2.connect-timeout", "3s");
         values.put("psd2.request-timeout", "1m");
         Psd2Config c = config();
         assertEquals(Duration.ofSeconds(300), c.tokenPolicy().defaultLifetime());
         assertEquals(Duration.ofSeconds(5), c.tokenPolicy().expiryMargin());
-        assertEquals(Duration.ofMillis(1500), c.tokenPolicy().waitTimeout());
+        assertEquals(Duration.ofMillis(62500), c.tokenPolicy().waitTimeout());
         assertEquals(Duration.ofHours(2), c.tokenPolicy().maxLifetime());
         assertEquals(Duration.ofSeconds(3), c.connectTimeout());
         assertEquals(Duration.ofMinutes(1), c.requestTimeout());
@@ -105,6 +105,14 @@ class Psd2ConfigTest {
         assertTrue(e.getMessage().startsWith("psd2-token configuration has 3 problems"), e.getMessage());
         assertTrue(e.getMessage().contains("psd2.expiry-margin") && e.getMessage().contains("psd2.retry.max-attempts")
                 && e.getMessage().contains("psd2.token-endpoint-template"), e.getMessage());
+    }
+
+    @Test
+    void waitTimeoutShorterThanOneRequestIsReported() {
+        values.put("psd2.request-timeout", "40s");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.token-wait-timeout") && e.getMessage().contains("42000 ms"),
+                e.getMessage());
     }
 
     @Test
