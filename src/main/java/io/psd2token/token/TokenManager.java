@@ -228,7 +228,7 @@ public final class TokenManager {
             states.add(new TokenState(slot.endpoints.bank().value(), slot.scope.value(), phase, age, expiresIn,
                     slot.requests, slot.backgroundRefreshes, slot.failures, Optional.ofNullable(failure)
                             .map(f -> f.getClass().getSimpleName() + ": " + f.getMessage()),
-                    slot.requests == slot.failures ? Optional.empty() : Optional.of(Duration.ofNanos(now - lastSuccess)),
+                    slot.succeeded ? Optional.of(Duration.ofNanos(now - lastSuccess)) : Optional.empty(),
                     circuit(slot).state().name()));
         }
         return states;
@@ -372,6 +372,7 @@ public final class TokenManager {
             slot.consecutiveFailures = 0;
             slot.nextBackgroundAttemptNanos = sentNanos;
             slot.lastSuccessNanos = sentNanos;
+            slot.succeeded = true;
             circuit(slot).success();
             LOG.fine(() -> "token obtained from bank " + bank + " for scope " + slot.scope + " in "
                     + millisSince(sentNanos) + " ms" + (background ? " (background refresh)" : "")

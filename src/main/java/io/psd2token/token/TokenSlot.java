@@ -23,6 +23,7 @@ final class TokenSlot {
     volatile BankTokenException lastFailure;
     volatile long lastFailureNanos;
     volatile long lastSuccessNanos;
+    volatile boolean succeeded;
     volatile long failureBackoffNanos;
     volatile long nextBackgroundAttemptNanos;
     volatile int consecutiveFailures;

@@ -76,6 +76,7 @@ class ResilienceTest {
         var e = assertThrows(ExecutionException.class, token::get);
         assertTrue(e.getCause() instanceof TokenRequestRejectedException, e.toString());
         assertEquals(3, requests.get());
+        assertTrue(m.states().get(0).sinceLastSuccess().isEmpty(), "never succeeded, whatever the attempts");
     }
 
     @Test
