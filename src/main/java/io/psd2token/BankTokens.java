@@ -22,6 +22,7 @@ import io.psd2token.token.TokenState;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.enterprise.inject.Instance;
@@ -29,6 +30,7 @@ import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,6 +70,9 @@ public class BankTokens {
     private static final List<String> SCHEDULER_NAMES = List.of(
             "java:comp/DefaultManagedScheduledExecutorService", "java:jboss/ee/concurrency/scheduler/default");
 
+    /** How often the QWAC Elytron presents is read again to notice a rotation; {@code 0} never. */
+    public static final String CHECK_INTERVAL = "psd2.identity.check-interval";
+
     /** {@code fail} (default), {@code warn} or {@code off}: whether an enabled bank without Elytron TLS fails the start. */
     public static final String TLS_CHECK = "psd2.startup.tls-check";
 
@@ -83,8 +88,15 @@ public class BankTokens {
     @Inject
     BankDirectory directory;
 
+    @Inject
+    Event<QwacRotated> rotations;
+
     private Psd2Config settings;
-    private TppIdentity identity;
+    // Replaced when a rotation is detected; read by health checks and the role check.
+    private volatile TppIdentity identity;
+    private URI probeEndpoint;
+    private JdkBankHttp http;
+    private TokenScheduler scheduler;
     private RoleCheck roleCheck;
     private final Set<String> roleChecked = ConcurrentHashMap.newKeySet();
     private ElytronSslContexts sslContexts;
@@ -99,7 +111,8 @@ public class BankTokens {
         jsonb = JsonbBuilder.create();
         // An application (or a test) may provide its own clock bean; otherwise the JVM clocks are used.
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
-        JdkBankHttp http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
+        http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
+        scheduler = scheduler();
 
         // Everything that can be checked before the first payment is checked now, and reported together.
         List<String> problems = new ArrayList<>(settings.problems());
@@ -123,8 +136,9 @@ public class BankTokens {
             checkRoles(bank.value(), endpoints.defaultScope());
             return endpoints;
         };
-        manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler(),
+        manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
                 settings.resilience());
+        scheduleIdentityCheck();
     }
 
     // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.
@@ -176,6 +190,7 @@ public class BankTokens {
             return configured.orElse(null);
         }
         URI endpoint = settings.endpoints(probeBank(probeBank)).tokenEndpoint();
+        probeEndpoint = endpoint;
         try {
             PresentedCertificate presented = PresentedCertificate.fetch(endpoint, sslContexts.forUri(endpoint),
                     settings.connectTimeout(), settings.requestTimeout());
@@ -192,6 +207,62 @@ public class BankTokens {
             LOG.warning(e.getMessage() + "; using the configured " + ClientIds.CLIENT_ID_KEY);
             return configured.get();
         }
+    }
+
+    /**
+     * Reads the QWAC Elytron presents now and, if it is not the one read before (the operator rotated it:
+     * key-store {@code load()} + key-manager {@code init()}), drops every cached token, pooled connection and
+     * TLS session obtained with the old one and fires {@link QwacRotated}. Runs by itself every
+     * {@code psd2.identity.check-interval}; call it to act at once after a rotation.
+     *
+     * @return the identity now presented, or empty when there is no probe bank ({@code psd2.identity.probe-bank=none})
+     * @throws BankTokenException when the certificate cannot be read
+     */
+    public Optional<TppIdentity> reloadCredentials() {
+        if (probeEndpoint == null) {
+            return Optional.empty();
+        }
+        SSLContext context = sslContexts.forUri(probeEndpoint);
+        // A resumed session would not show (nor present) a new certificate: force a full handshake.
+        JdkBankHttp.forgetSessions(context);
+        TppIdentity now = TppIdentity.of(PresentedCertificate.fetch(probeEndpoint, context,
+                settings.connectTimeout(), settings.requestTimeout()).certificate());
+        TppIdentity before = identity;
+        if (before == null || !before.sha256Fingerprint().equals(now.sha256Fingerprint())) {
+            identity = now;
+            http.reset();
+            manager.invalidateAll();
+            roleChecked.clear();
+            LOG.info("QWAC changed; cached tokens, pooled connections and TLS sessions dropped. Now: " + now);
+            if (before != null && !before.organizationIdentifier().equals(now.organizationIdentifier())) {
+                LOG.severe("the new QWAC has another organizationIdentifier (" + now.organizationIdentifier().value()
+                        + " instead of " + before.organizationIdentifier().value() + "): redeploy the application"
+                        + " so that the client_id follows");
+            }
+            rotations.fire(new QwacRotated(before, now));
+        }
+        return Optional.of(now);
+    }
+
+    private void scheduleIdentityCheck() {
+        Duration interval = checkInterval();
+        if (probeEndpoint == null || interval.isZero()) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            try {
+                reloadCredentials();
+            } catch (RuntimeException e) {
+                LOG.fine(() -> "QWAC check failed, tried again in " + interval + ": " + e.getMessage());
+            } finally {
+                scheduleIdentityCheck();
+            }
+        }, interval.toNanos());
+    }
+
+    private Duration checkInterval() {
+        String raw = config.getOptionalValue(CHECK_INTERVAL, String.class).orElse("5m");
+        return Psd2Config.parseDuration(CHECK_INTERVAL, raw);
     }
 
     private Bkcode probeBank(String configured) {
@@ -228,6 +299,7 @@ public class BankTokens {
      * A valid token of the bank for its default scope ({@code psd2.scope}, default {@code pisp}).
      *
      * @param bkcode the bank's five-digit code, e.g. {@code 13807}
+     * @return the cached token while it is fresh or stale, otherwise a new one from the single shared request
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode) {
@@ -239,6 +311,8 @@ public class BankTokens {
      *
      * @param bkcode the bank's five-digit code
      * @param scope space-separated roles, e.g. {@code "aisp"}; order and repeated spaces do not matter
+     * @return the cached token of that bank and scope while usable, otherwise a new one; its
+     *         {@link AccessToken#scope()} is what the bank granted
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode, String scope) {
@@ -250,12 +324,24 @@ public class BankTokens {
     /**
      * The token without blocking: for asynchronous JAX-RS resources. Completes at once while a valid token
      * is cached; fails with the same typed errors as {@link #token(String)}.
+     *
+     * @param bkcode the bank's five-digit code
+     * @return a stage completed with the token, or completed exceptionally with a {@link BankTokenException}
+     * @throws BankTokenException at once, not through the stage, when the bank code is malformed or unknown
      */
     public CompletionStage<AccessToken> tokenAsync(String bkcode) {
         return manager.tokenAsync(bkcode);
     }
 
-    /** The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}. */
+    /**
+     * The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}.
+     *
+     * @param bkcode the bank's five-digit code
+     * @param scope space-separated roles, e.g. {@code "aisp"}
+     * @return a stage completed with the token, or completed exceptionally with a {@link BankTokenException}
+     * @throws BankTokenException at once, not through the stage, when the bank code is malformed or unknown or
+     *         the scope is invalid
+     */
     public CompletionStage<AccessToken> tokenAsync(String bkcode, String scope) {
         return manager.tokenAsync(bkcode, scope);
     }
@@ -270,13 +356,23 @@ public class BankTokens {
      *         response -> response.statusCode() == 403 && response.body().contains("Invalid token"));
      * }</pre>
      *
+     * @param bkcode the bank's five-digit code
+     * @param call the API call, carrying the token it is given
+     * @param rejectedAsInvalid tells whether the call's result is the bank's "Invalid token" rejection
+     * @param <T> the call's result
+     * @return the result of the first call, or of the second when the first was rejected
      * @throws io.psd2token.token.TokenRejectedException when the second call is rejected too
      */
     public <T> T withToken(String bkcode, Function<AccessToken, T> call, Predicate<? super T> rejectedAsInvalid) {
         return manager.withToken(bkcode, call, rejectedAsInvalid);
     }
 
-    /** Forgets every cached token of the bank, e.g. after an operator revoked them. */
+    /**
+     * Forgets every cached token of the bank, e.g. after an operator revoked them.
+     *
+     * @param bkcode the bank's five-digit code; its tokens of every scope are dropped
+     * @throws io.psd2token.bank.UnknownBankException when the code is malformed, unknown or disabled
+     */
     public void invalidate(String bkcode) {
         manager.invalidate(directory.require(bkcode).bkcode());
     }
@@ -284,23 +380,39 @@ public class BankTokens {
     /**
      * Forgets this token if it is still the cached one, keeping a newer one another thread already fetched.
      *
-     * @return true if it was evicted
+     * @param token the token the bank rejected, as it was handed out (compared by identity)
+     * @return true if it was evicted; false if it was no longer cached
      */
     public boolean invalidate(AccessToken token) {
         return manager.invalidate(token);
     }
 
-    /** Per bank and scope: phase, age, time to expiry, request counts, last failure; never a token. */
+    /**
+     * Per bank and scope: phase, age, time to expiry, request counts, last failure; never a token.
+     *
+     * @return one snapshot per (bank, scope) asked for since start, read now; safe to log or expose
+     */
     public List<TokenState> states() {
         return manager.states();
     }
 
-    /** The TPP identity read from the QWAC at start, if it could be read. */
+    /**
+     * The TPP identity read from the QWAC at start, if it could be read.
+     *
+     * @return the identity last read (at start or by {@link #reloadCredentials()}), or empty when the probe
+     *         bank was unreachable at start or {@code psd2.identity.probe-bank=none}
+     */
     public Optional<TppIdentity> identity() {
         return Optional.ofNullable(identity);
     }
 
-    /** Where the bank is reached (token endpoint, API base, default scope). */
+    /**
+     * Where the bank is reached (token endpoint, API base, default scope).
+     *
+     * @param bkcode the bank's five-digit code
+     * @return the bank's endpoints: the per-bank settings, else the URL templates filled with the code
+     * @throws io.psd2token.bank.UnknownBankException when the code is malformed, unknown or disabled
+     */
     public BankEndpoints endpoints(String bkcode) {
         return settings.endpoints(directory.require(bkcode).bkcode());
     }
@@ -308,6 +420,10 @@ public class BankTokens {
     /**
      * The SSL context the server's Elytron configuration assigns to the bank's PSD2 API, for clients that
      * call the API itself (e.g. an MP Rest Client); presents the QWAC.
+     *
+     * @param bkcode the bank's five-digit code
+     * @return the context Elytron selects for the bank's API base host
+     * @throws io.psd2token.bank.UnknownBankException when the code is malformed, unknown or disabled
      */
     public SSLContext sslContext(String bkcode) {
         return sslContexts.forUri(endpoints(bkcode).apiBase());

@@ -1,9 +1,11 @@
 package io.psd2token.client;
 
 import io.psd2token.BankTokens;
+import io.psd2token.QwacRotated;
 import io.psd2token.bank.Bkcode;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.lang.reflect.Proxy;
 import java.util.List;
@@ -47,12 +49,10 @@ public class BankApiClients {
      */
     public <T> T client(String bkcode, Class<T> api) {
         Bkcode bank = Bkcode.of(bkcode);
-        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> {
-            Object delegate = build(bank.value(), api);
-            delegates.put(key, delegate);
-            return Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
-                    new InvalidTokenRetry(tokens, bank.value(), delegate));
-        }));
+        // The proxy stays valid for ever; the Rest Client behind it is rebuilt after a QWAC rotation.
+        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> Proxy.newProxyInstance(
+                api.getClassLoader(), new Class<?>[] {api}, new InvalidTokenRetry(tokens, bank.value(),
+                        () -> delegates.computeIfAbsent(key, k -> build(bank.value(), api))))));
     }
 
     private <T> T build(String bkcode, Class<T> api) {
@@ -66,8 +66,18 @@ public class BankApiClients {
                 .build(api);
     }
 
+    /** After a QWAC rotation the clients' pooled connections carry the old certificate: build new ones. */
+    void onRotation(@Observes QwacRotated rotated) {
+        closeDelegates();
+    }
+
     @PreDestroy
     void closeAll() {
+        closeDelegates();
+        clients.clear();
+    }
+
+    private void closeDelegates() {
         delegates.values().forEach(client -> {
             try {
                 ((AutoCloseable) client).close();
@@ -76,6 +86,5 @@ public class BankApiClients {
             }
         });
         delegates.clear();
-        clients.clear();
     }
 }

@@ -6,6 +6,7 @@ import io.psd2token.token.TokenRejectedException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.function.Supplier;
 
 /**
  * Wraps an MP Rest Client of one bank: each call carries the bank's token, and a call the bank rejects
@@ -23,9 +24,9 @@ final class InvalidTokenRetry implements InvocationHandler {
 
     private final BankTokens tokens;
     private final String bkcode;
-    private final Object delegate;
+    private final Supplier<Object> delegate;
 
-    InvalidTokenRetry(BankTokens tokens, String bkcode, Object delegate) {
+    InvalidTokenRetry(BankTokens tokens, String bkcode, Supplier<Object> delegate) {
         this.tokens = tokens;
         this.bkcode = bkcode;
         this.delegate = delegate;
@@ -38,7 +39,7 @@ final class InvalidTokenRetry implements InvocationHandler {
                 case "toString" -> "BankApiClient[bank=" + bkcode + ", " + method.getDeclaringClass().getName() + "]";
                 case "hashCode" -> System.identityHashCode(proxy);
                 case "equals" -> proxy == args[0];
-                default -> method.invoke(delegate, args);
+                default -> method.invoke(delegate.get(), args);
             };
         }
         AccessToken token = tokens.token(bkcode);
@@ -59,7 +60,7 @@ final class InvalidTokenRetry implements InvocationHandler {
         CURRENT.set(token);
         InvalidTokenDetector.REJECTED.remove();
         try {
-            Object result = method.invoke(delegate, args);
+            Object result = method.invoke(delegate.get(), args);
             return new Outcome(result, null, rejected());
         } catch (InvocationTargetException e) {
             return new Outcome(null, e.getCause(), rejected());

@@ -158,6 +158,8 @@ public final class Psd2Config implements BankRegistry {
     /**
      * Reads the configuration and fails if any value is invalid.
      *
+     * @param source looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
+     * @return the configuration, every global key valid; per-bank keys are checked on first use
      * @throws ConfigurationException listing every invalid value, each with its key and the fix
      */
     public static Psd2Config read(Function<String, Optional<String>> source) {
@@ -168,7 +170,11 @@ public final class Psd2Config implements BankRegistry {
         return config;
     }
 
-    /** The invalid values found, one line each naming its key; defaults stand in for them meanwhile. */
+    /**
+     * The invalid values found, one line each naming its key; defaults stand in for them meanwhile.
+     *
+     * @return an unmodifiable list of the problems in the global keys; empty when all are valid
+     */
     public List<String> problems() {
         return problems;
     }
@@ -176,6 +182,7 @@ public final class Psd2Config implements BankRegistry {
     /**
      * Resolves the endpoints of each bank now, so that a wrong per-bank key is reported at start.
      *
+     * @param banks the banks whose per-bank keys to check, e.g. every enabled bank of the directory
      * @return one line per problem found, naming the key; empty when all is well
      */
     public List<String> checkBanks(Collection<Bkcode> banks) {
@@ -186,32 +193,59 @@ public final class Psd2Config implements BankRegistry {
         return problems;
     }
 
-    /** The TPP's client_id, if configured. */
+    /**
+     * The TPP's client_id, if configured.
+     *
+     * @return the value of {@code psd2.client-id}, or empty when unset; the QWAC's organizationIdentifier then
+     *         serves as client_id
+     */
     public Optional<String> clientId() {
         return Optional.ofNullable(clientId);
     }
 
-    /** The scope asked for when a caller names none (default {@code pisp}). */
+    /**
+     * The scope asked for when a caller names none (default {@code pisp}).
+     *
+     * @return the value of {@code psd2.scope}; a bank's {@code psd2.bank.<bkcode>.scope} overrides it
+     */
     public Scope scope() {
         return scope;
     }
 
-    /** Token lifetimes and waits. */
+    /**
+     * Token lifetimes and waits.
+     *
+     * @return the policy built from the lifetime, skew, margin, wait and back-off keys, defaults filling gaps
+     */
     public TokenPolicy tokenPolicy() {
         return tokenPolicy;
     }
 
-    /** Retries, circuit breaker and bulkhead. */
+    /**
+     * Retries, circuit breaker and bulkhead.
+     *
+     * @return the settings of the {@code psd2.retry.*}, {@code psd2.circuit.*} and
+     *         {@code psd2.max-waiting-callers} keys, with an attempt timeout of the request timeout plus the
+     *         failure diagnosis
+     */
     public Resilience resilience() {
         return resilience;
     }
 
-    /** TCP connect timeout towards banks (default 5 s). */
+    /**
+     * TCP connect timeout towards banks (default 5 s).
+     *
+     * @return the value of {@code psd2.connect-timeout}, positive
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** Timeout of one token request once connected (default 10 s). */
+    /**
+     * Timeout of one token request once connected (default 10 s).
+     *
+     * @return the value of {@code psd2.request-timeout}, positive
+     */
     public Duration requestTimeout() {
         return requestTimeout;
     }
@@ -254,7 +288,11 @@ public final class Psd2Config implements BankRegistry {
         return source.apply(key).map(String::strip).filter(v -> !v.isEmpty());
     }
 
-    /** {@code live} or {@code sandbox}. */
+    /**
+     * {@code live} or {@code sandbox}.
+     *
+     * @return the value of {@code psd2.environment} in lower case, which picks the default URL templates
+     */
     public String environment() {
         return environment;
     }
@@ -332,8 +370,15 @@ public final class Psd2Config implements BankRegistry {
         return d;
     }
 
-    /** Accepts ISO-8601 ({@code PT30S}), whole seconds ({@code 30}) or a number with ms/s/m/h ({@code 500ms}). */
-    static Duration parseDuration(String key, String text) {
+    /**
+     * Accepts ISO-8601 ({@code PT30S}), whole seconds ({@code 30}) or a number with ms/s/m/h ({@code 500ms}).
+     *
+     * @param key the configuration key the text was read from, named in the error message
+     * @param text the configured value
+     * @return the duration written; it may be zero or negative (ISO-8601), the caller checks the range
+     * @throws ConfigurationException naming the key and showing valid forms, when the text is no duration
+     */
+    public static Duration parseDuration(String key, String text) {
         Matcher m = SIMPLE_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));

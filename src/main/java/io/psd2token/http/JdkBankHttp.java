@@ -78,6 +78,34 @@ public final class JdkBankHttp implements BankHttp {
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
     }
 
+    /**
+     * Forgets the pooled HTTP clients and the TLS sessions of their SSL contexts, so that the next request
+     * makes a full handshake: after a QWAC rotation, kept-alive connections and resumed sessions would still
+     * carry the old certificate.
+     */
+    public void reset() {
+        clients.keySet().forEach(JdkBankHttp::forgetSessions);
+        clients.clear();
+    }
+
+    /**
+     * Invalidates the client sessions an SSL context keeps for resumption.
+     *
+     * @param sslContext the context whose sessions to forget
+     */
+    public static void forgetSessions(SSLContext sslContext) {
+        javax.net.ssl.SSLSessionContext sessions = sslContext.getClientSessionContext();
+        if (sessions == null) {
+            return;
+        }
+        for (byte[] id : java.util.Collections.list(sessions.getIds())) {
+            javax.net.ssl.SSLSession session = sessions.getSession(id);
+            if (session != null) {
+                session.invalidate();
+            }
+        }
+    }
+
     @Override
     public HttpReply postForm(URI uri, String formBody) {
         SSLContext sslContext = sslContexts.apply(uri);

@@ -92,6 +92,14 @@ public final class TokenManager {
      * As {@link #TokenManager(BankRegistry, String, BankHttp, TokenClock, TokenPolicy, Jsonb, TokenScheduler)},
      * with retries, a circuit breaker per bank and a bound on waiting callers.
      *
+     * @param banks where each bank is reached
+     * @param clientId the TPP's client_id, or {@code null} when not configured (every request then fails
+     *        with a message saying so)
+     * @param http the HTTP seam to the banks
+     * @param clock the time source
+     * @param policy lifetimes, margins, waits and back-off
+     * @param jsonb the JSON-B instance used to read responses (thread-safe, shared)
+     * @param scheduler runs state changes and background refreshes
      * @param resilience how to cope with a failing bank
      */
     public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
@@ -110,6 +118,7 @@ public final class TokenManager {
      * A valid token of the bank for its default scope.
      *
      * @param bkcode the bank's five-digit code; checked (and its endpoint resolved) on first use only
+     * @return the cached token while it is fresh or stale, otherwise a new one from the single shared request
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode) {
@@ -117,17 +126,37 @@ public final class TokenManager {
         return tokenFrom(slot != null ? slot : defaultSlot(bkcode));
     }
 
-    /** A valid token of the bank for the given space-separated scope; see {@link #token(String)}. */
+    /**
+     * A valid token of the bank for the given space-separated scope; see {@link #token(String)}.
+     *
+     * @param bkcode the bank's five-digit code
+     * @param scope space-separated roles, e.g. {@code "aisp"}; order and repeated spaces do not matter
+     * @return the cached token of that bank and scope while usable, otherwise a new one
+     * @throws BankTokenException a subtype naming the cause when no token can be had
+     */
     public AccessToken token(String bkcode, String scope) {
         return tokenFrom(scopedSlot(bkcode, scope));
     }
 
-    /** A valid token of the bank for its default scope. */
+    /**
+     * A valid token of the bank for its default scope.
+     *
+     * @param bank the bank, its code already validated
+     * @return the same token as {@link #token(String)} with the code's text
+     * @throws BankTokenException a subtype naming the cause when no token can be had
+     */
     public AccessToken token(Bkcode bank) {
         return token(bank.value());
     }
 
-    /** A valid token of the bank for the scope. */
+    /**
+     * A valid token of the bank for the scope.
+     *
+     * @param bank the bank, its code already validated
+     * @param scope the scope to ask for
+     * @return the cached token of that bank and scope while usable, otherwise a new one
+     * @throws BankTokenException a subtype naming the cause when no token can be had
+     */
     public AccessToken token(Bkcode bank, Scope scope) {
         return tokenFrom(slot(bank, scope));
     }
@@ -135,12 +164,24 @@ public final class TokenManager {
     /**
      * The token without blocking the caller: completed at once while a usable token is cached, otherwise
      * when the (shared) request completes on the scheduler; fails with the same typed errors.
+     *
+     * @param bkcode the bank's five-digit code
+     * @return a stage completed with the token, or completed exceptionally with a {@link BankTokenException}
+     * @throws BankTokenException at once, not through the stage, when the bank code is malformed or unknown
      */
     public CompletionStage<AccessToken> tokenAsync(String bkcode) {
         return tokenAsync(slotFor(bkcode, null));
     }
 
-    /** The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}. */
+    /**
+     * The token of the bank for the scope, without blocking; see {@link #tokenAsync(String)}.
+     *
+     * @param bkcode the bank's five-digit code
+     * @param scope space-separated roles, e.g. {@code "aisp"}
+     * @return a stage completed with the token, or completed exceptionally with a {@link BankTokenException}
+     * @throws BankTokenException at once, not through the stage, when the bank code is malformed or unknown or
+     *         the scope is invalid
+     */
     public CompletionStage<AccessToken> tokenAsync(String bkcode, String scope) {
         return tokenAsync(slotFor(bkcode, scope));
     }
@@ -172,7 +213,16 @@ public final class TokenManager {
         return retried;
     }
 
-    /** Forgets every cached token of the bank; the next call fetches a new one. */
+    /** Forgets every cached token of every bank, e.g. after the QWAC they were obtained with was replaced. */
+    public void invalidateAll() {
+        slots.values().forEach(slot -> evict(slot, slot.current.get()));
+    }
+
+    /**
+     * Forgets every cached token of the bank; the next call fetches a new one.
+     *
+     * @param bank the bank whose tokens, of every scope, are dropped
+     */
     public void invalidate(Bkcode bank) {
         slots.forEach((key, slot) -> {
             if (key.bank().equals(bank)) {
@@ -185,7 +235,8 @@ public final class TokenManager {
      * Forgets {@code token} if it is still the cached one (compare-and-evict: a newer token that another
      * thread already fetched is kept).
      *
-     * @return true if it was evicted
+     * @param token the token the bank rejected, as it was handed out (compared by identity)
+     * @return true if it was evicted; false if it was no longer cached
      */
     public boolean invalidate(AccessToken token) {
         TokenSlot slot = slots.get(new SlotKey(token.bank(), token.scope()));
@@ -203,7 +254,11 @@ public final class TokenManager {
         return cached != null && cached.token == token && evict(slot, cached);
     }
 
-    /** The state of every slot, for monitoring; never contains a token. */
+    /**
+     * The state of every slot, for monitoring; never contains a token.
+     *
+     * @return one snapshot per (bank, scope) asked for since start, read now; a new list on each call
+     */
     public List<TokenState> states() {
         long now = clock.nanoTime();
         List<TokenState> states = new ArrayList<>();

@@ -389,6 +389,7 @@ public final class BankSimulator implements AutoCloseable {
         final Map<String, Instant> tokenExpiries = new ConcurrentHashMap<>();
         final AtomicInteger tokenRequests = new AtomicInteger();
         final AtomicInteger tokensIssued = new AtomicInteger();
+        volatile java.math.BigInteger lastClientCertificateSerial;
         final AtomicInteger paymentRequests = new AtomicInteger();
         final AtomicInteger invalidTokenResponses = new AtomicInteger();
         volatile String tokenType = DEFAULT_TOKEN_TYPE;
@@ -584,6 +585,11 @@ public final class BankSimulator implements AutoCloseable {
     /** Returns how many POSTs the bank's token endpoint received, whatever their outcome. */
     public int tokenRequests(String bkcode) {
         return bank(bkcode).tokenRequests.get();
+    }
+
+    /** Returns the serial number of the client certificate of the bank's last issued token, if any. */
+    public java.util.Optional<java.math.BigInteger> lastClientCertificateSerial(String bkcode) {
+        return java.util.Optional.ofNullable(bank(bkcode).lastClientCertificateSerial);
     }
 
     /** Returns how many tokens the bank issued. */
@@ -833,6 +839,10 @@ public final class BankSimulator implements AutoCloseable {
         }
         try {
             String scope = checkTokenRequest(exchange);
+            List<X509Certificate> presented = peerChain(exchange);
+            if (!presented.isEmpty()) {
+                bank.lastClientCertificateSerial = presented.get(0).getSerialNumber();
+            }
             issueToken(exchange, bank, scope);
         } catch (OAuthError e) {
             LOG.log(Level.FINE, "bank {0}: token request rejected, {1}", new Object[] { bank.code, e.error });

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,6 +131,24 @@ public final class Testbed implements AutoCloseable {
                     "https://127.0.0.2:" + port + "/" + TestBanks.NO_MATCH_RULE + "/stet/psd2/oauth/token");
         }
         return config;
+    }
+
+    /**
+     * Rotates the QWAC as an operator would, without reload: replaces the key-store file with a new
+     * certificate (same organizationIdentifier, new key and serial), then loads the key-store and re-initialises
+     * the key-manager through jboss-cli on the running server.
+     *
+     * @param managementPort the running server's management port
+     * @return the new certificate
+     */
+    public X509Certificate rotateQwac(int managementPort) throws IOException, InterruptedException {
+        TestPki.IssuedCertificate renewed = TestPki.issueClientCertificate(
+                TestPki.ClientCertificateSpec.qwac(pki.qtspCaCredential()));
+        Path written = pki.writeClientKeyStore(renewed, "qwac-renewed.p12");
+        Files.move(written, pki.qwacKeyStore(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        new WildFlyCli(options.jbossHome(), options.workDir()).runOnline(managementPort,
+                "/subsystem=elytron/key-store=psd2-qwac:load()", "/subsystem=elytron/key-manager=psd2-qwac:init()");
+        return renewed.certificate();
     }
 
     @Override

@@ -61,6 +61,31 @@ final class WildFlyCli {
         }
     }
 
+    /**
+     * Runs CLI commands against the running server, as an operator would.
+     *
+     * @param managementPort the server's management port
+     * @param commands the commands, run in order
+     */
+    void runOnline(int managementPort, String... commands) throws IOException, InterruptedException {
+        Path log = workDir.resolve("jboss-cli-online.log");
+        ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/jboss-cli.sh").toString(), "--connect",
+                "--controller=remote+http://127.0.0.1:" + managementPort, "--commands=" + String.join(",", commands))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("JBOSS_HOME", jbossHome.toString());
+        pb.environment().remove("JAVA_OPTS");
+        Process process = pb.start();
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("jboss-cli did not finish within 2 minutes; see " + log);
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        if (process.exitValue() != 0 || output.contains("\"outcome\" => \"failed\"")) {
+            throw new IllegalStateException("jboss-cli failed (exit " + process.exitValue() + "):\n" + output);
+        }
+    }
+
     private static String tail(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
