@@ -16,6 +16,7 @@ public abstract class BankTokenException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The bank concerned, or {@code null} when the error is not about one bank; serialized with the error. */
     private final String bkcode;
 
     /**
@@ -28,7 +29,12 @@ public abstract class BankTokenException extends RuntimeException {
         this.bkcode = bkcode;
     }
 
-    /** The bank code this error concerns, if it concerns one bank. */
+    /**
+     * The bank code this error concerns, if it concerns one bank.
+     *
+     * @return the bank code as the caller gave it, or empty when the error is not about one bank (the client
+     *         certificate, the configuration, a host that cannot be reached)
+     */
     public Optional<String> bkcode() {
         return Optional.ofNullable(bkcode);
     }

@@ -23,7 +23,8 @@ public final class ConfigurationException extends BankTokenException {
     /**
      * One error listing every problem found, so an operator fixes them all in one round.
      *
-     * @param problems one line per problem, each naming its key
+     * @param problems one line per problem, each naming its key; at least one
+     * @return the error to throw: the single problem as it is, or a numbered list of them all
      */
     public static ConfigurationException report(List<String> problems) {
         if (problems.size() == 1) {

@@ -23,7 +23,19 @@ import java.util.Objects;
 public record Bank(Bkcode bkcode, String name, String shortName, Network network, List<String> aliases,
         boolean confirmed, boolean enabled, String note) {
 
-    /** Checks that nothing is missing and freezes the aliases. */
+    /**
+     * Checks that nothing is missing and freezes the aliases.
+     *
+     * @param bkcode the five-digit bank code; required
+     * @param name the name shown to a PSU; required, not blank
+     * @param shortName BPCE's short name; {@code null} is taken as empty
+     * @param network the network the bank belongs to; required
+     * @param aliases other names of the same bank code; {@code null} is taken as none, and the list is copied
+     * @param confirmed true if BPCE's 89C3 pages show this bank code
+     * @param enabled false if the deployment disabled the bank by configuration
+     * @param note a caveat from BPCE's pages; {@code null} is taken as empty
+     * @throws IllegalArgumentException when the name is missing or blank
+     */
     public Bank {
         Objects.requireNonNull(bkcode, "bkcode");
         Objects.requireNonNull(network, "network");

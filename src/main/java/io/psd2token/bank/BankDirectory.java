@@ -121,6 +121,8 @@ public final class BankDirectory {
      * The shipped list changed by configuration.
      *
      * @param config looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
+     * @return the directory of the shipped banks plus the configured ones, with names, aliases and enabled
+     *         flags as configured
      * @throws ConfigurationException naming the key, for the first invalid value
      * @throws IllegalStateException naming the line, when the shipped list is malformed
      */
@@ -135,7 +137,11 @@ public final class BankDirectory {
         }
     }
 
-    /** The shipped list as it is, without configuration. */
+    /**
+     * The shipped list as it is, without configuration.
+     *
+     * @return the directory of every shipped bank, each enabled
+     */
     public static BankDirectory defaults() {
         return load(key -> Optional.empty());
     }
@@ -145,12 +151,22 @@ public final class BankDirectory {
         return new BankDirectory(banks, config);
     }
 
-    /** The entry of a bank code, enabled or not. */
+    /**
+     * The entry of a bank code, enabled or not.
+     *
+     * @param bkcode the bank code to look up
+     * @return the bank's entry, or empty when the code is not in the directory; check {@link Bank#enabled()}
+     *         before requesting a token, or use {@link #require(Bkcode)}
+     */
     public Optional<Bank> find(Bkcode bkcode) {
         return Optional.ofNullable(banks.get(bkcode));
     }
 
-    /** Every entry, disabled ones included, in bank-code order. */
+    /**
+     * Every entry, disabled ones included, in bank-code order.
+     *
+     * @return an unmodifiable list of every entry
+     */
     public List<Bank> all() {
         return all;
     }
@@ -164,6 +180,7 @@ public final class BankDirectory {
      *
      * @param query a few words, or {@code null} or blank for every enabled bank
      * @param network only banks of this network, or {@code null} for all
+     * @return an unmodifiable list of the matching enabled banks; empty when none matches
      * @throws IllegalArgumentException when the query is longer than {@value #MAX_QUERY_LENGTH} characters
      */
     public List<Bank> search(String query, Network network) {
@@ -185,6 +202,7 @@ public final class BankDirectory {
      * The bank a token may be requested for: the guard to run before any URL is built from a caller's code.
      *
      * @param bkcode a bank code as a caller or a PSU gave it
+     * @return the bank's entry, known to be enabled
      * @throws UnknownBankException when the code is malformed, not in the directory, or the bank is disabled;
      *         the message says which configuration key adds or enables the bank
      */
@@ -195,6 +213,8 @@ public final class BankDirectory {
     /**
      * The bank a token may be requested for.
      *
+     * @param bkcode the bank code, already known to be well formed
+     * @return the bank's entry, known to be enabled
      * @throws UnknownBankException when the bank is not in the directory or is disabled
      */
     public Bank require(Bkcode bkcode) {
@@ -211,7 +231,13 @@ public final class BankDirectory {
         return bank;
     }
 
-    /** The per-bank key {@code psd2.bank.<bkcode>.<suffix>}. */
+    /**
+     * The per-bank key {@code psd2.bank.<bkcode>.<suffix>}.
+     *
+     * @param bkcode the bank the key configures
+     * @param suffix the setting, e.g. {@code enabled} or {@code name}
+     * @return the full configuration key, for reading it and for naming it in error messages
+     */
     public static String key(Bkcode bkcode, String suffix) {
         return BANK_PREFIX + bkcode.value() + "." + suffix;
     }

@@ -16,7 +16,16 @@ import java.util.Objects;
 public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope,
         RequestStyle requestStyle) {
 
-    /** Checks that nothing is missing. */
+    /**
+     * Checks that nothing is missing.
+     *
+     * @param bank the bank
+     * @param tokenEndpoint the token endpoint
+     * @param apiBase the API base
+     * @param defaultScope the scope used by {@code token(bkcode)}
+     * @param requestStyle where the token request's parameters go
+     * @throws NullPointerException naming the component that is missing
+     */
     public BankEndpoints {
         Objects.requireNonNull(bank, "bank");
         Objects.requireNonNull(tokenEndpoint, "tokenEndpoint");
@@ -25,7 +34,14 @@ public record BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope d
         Objects.requireNonNull(requestStyle, "requestStyle");
     }
 
-    /** Endpoints with the standard form-body token request. */
+    /**
+     * Endpoints with the standard form-body token request.
+     *
+     * @param bank the bank
+     * @param tokenEndpoint the token endpoint
+     * @param apiBase the API base
+     * @param defaultScope the scope used by {@code token(bkcode)}
+     */
     public BankEndpoints(Bkcode bank, URI tokenEndpoint, URI apiBase, Scope defaultScope) {
         this(bank, tokenEndpoint, apiBase, defaultScope, RequestStyle.FORM);
     }

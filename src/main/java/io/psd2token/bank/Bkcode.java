@@ -14,7 +14,12 @@ public record Bkcode(String value) {
 
     private static final Pattern FIVE_DIGITS = Pattern.compile("[0-9]{5}");
 
-    /** @throws UnknownBankException when {@code value} is not exactly five ASCII digits */
+    /**
+     * Checks the code before it can reach a host name or a path.
+     *
+     * @param value the code as given, e.g. {@code 13807}
+     * @throws UnknownBankException when {@code value} is not exactly five ASCII digits
+     */
     public Bkcode {
         if (value == null || !FIVE_DIGITS.matcher(value).matches()) {
             throw new UnknownBankException("bank code " + quoted(value)
@@ -22,7 +27,13 @@ public record Bkcode(String value) {
         }
     }
 
-    /** Parses a bank code given by a caller or a PSU; see {@link #Bkcode(String)}. */
+    /**
+     * Parses a bank code given by a caller or a PSU; see {@link #Bkcode(String)}.
+     *
+     * @param value the code as given, possibly hostile
+     * @return the checked code, safe to place into a host name or path
+     * @throws UnknownBankException when {@code value} is not exactly five ASCII digits
+     */
     public static Bkcode of(String value) {
         return new Bkcode(value);
     }

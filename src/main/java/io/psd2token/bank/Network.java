@@ -18,6 +18,8 @@ public enum Network {
      * Reads a network name as a person or an environment variable would write it: case does not matter and
      * hyphens or spaces stand for underscores ({@code caisse-epargne} is {@link #CAISSE_EPARGNE}).
      *
+     * @param text the network's name, e.g. {@code BANQUE_POPULAIRE} or {@code caisse epargne}
+     * @return the network named
      * @throws IllegalArgumentException naming the valid values, when {@code text} is none of them
      */
     public static Network parse(String text) {

@@ -14,12 +14,20 @@ public enum RequestStyle {
     /** Both: the same parameters in the body and in the query string. */
     FORM_AND_QUERY;
 
-    /** True if the parameters go in the body. */
+    /**
+     * True if the parameters go in the body.
+     *
+     * @return true for {@link #FORM} and {@link #FORM_AND_QUERY}
+     */
     public boolean inBody() {
         return this != QUERY;
     }
 
-    /** True if the parameters go in the query string. */
+    /**
+     * True if the parameters go in the query string.
+     *
+     * @return true for {@link #QUERY} and {@link #FORM_AND_QUERY}
+     */
     public boolean inQuery() {
         return this != FORM;
     }
@@ -27,6 +35,8 @@ public enum RequestStyle {
     /**
      * Parses {@code form}, {@code query} or {@code form+query} (case-insensitive).
      *
+     * @param text the configured value; surrounding spaces are ignored and {@code query+form} is accepted too
+     * @return the style the text names
      * @throws IllegalArgumentException for anything else
      */
     public static RequestStyle parse(String text) {

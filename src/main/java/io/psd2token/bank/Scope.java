@@ -33,6 +33,8 @@ public final class Scope {
     /**
      * Parses a space-delimited scope.
      *
+     * @param spaceDelimited roles separated by spaces, e.g. {@code "pisp aisp"}; order and repeats do not matter
+     * @return the scope, its roles sorted and each kept once
      * @throws IllegalArgumentException when it is blank, longer than 140 characters once normalised, or
      *         holds characters RFC 6749 does not allow
      */
@@ -56,17 +58,31 @@ public final class Scope {
         return scope;
     }
 
-    /** The roles, sorted. */
+    /**
+     * The roles, sorted.
+     *
+     * @return an unmodifiable, sorted set of at least one role
+     */
     public Set<String> roles() {
         return roles;
     }
 
-    /** True if this scope holds every role of {@code other}. */
+    /**
+     * True if this scope holds every role of {@code other}.
+     *
+     * @param other the scope asked for
+     * @return true if a token of this scope also serves {@code other}, e.g. {@code "aisp pisp"} includes
+     *         {@code "pisp"}
+     */
     public boolean includes(Scope other) {
         return roles.containsAll(other.roles);
     }
 
-    /** The normalised space-delimited form sent to the bank. */
+    /**
+     * The normalised space-delimited form sent to the bank.
+     *
+     * @return the sorted roles joined by single spaces, e.g. {@code "aisp pisp"}; equal scopes give equal text
+     */
     public String value() {
         return text;
     }

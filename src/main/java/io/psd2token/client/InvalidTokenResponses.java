@@ -16,6 +16,10 @@ public final class InvalidTokenResponses {
 
     /**
      * True if {@code response} is a 403 "Invalid token". Buffers the entity, so the caller can still read it.
+     *
+     * @param response the bank's answer to an API call, or {@code null}
+     * @return true for a 403 whose {@code WWW-Authenticate} header or body names an invalid token; false for
+     *         anything else, a bare 403 or an unreadable body included, so that only a token problem is retried
      */
     public static boolean isInvalidToken(Response response) {
         if (response == null || response.getStatus() != 403) {

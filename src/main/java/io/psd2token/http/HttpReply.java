@@ -40,22 +40,38 @@ public final class HttpReply {
         this.retryAfter = retryAfter == null || retryAfter.length() > MAX_RETRY_AFTER_LENGTH ? null : retryAfter;
     }
 
-    /** The HTTP status code. */
+    /**
+     * The HTTP status code.
+     *
+     * @return the status as received, e.g. 200, or 400 with an OAuth error body (RFC 6749 §5.2)
+     */
     public int status() {
         return status;
     }
 
-    /** The Content-Type header, if present. */
+    /**
+     * The Content-Type header, if present.
+     *
+     * @return the header value as received, parameters included, or empty when the bank sent none
+     */
     public Optional<String> contentType() {
         return Optional.ofNullable(contentType);
     }
 
-    /** The body; may hold a token, so never log it. */
+    /**
+     * The body; may hold a token, so never log it.
+     *
+     * @return the body decoded as UTF-8, within the size bound; empty when there was none
+     */
     public String body() {
         return body;
     }
 
-    /** The raw Retry-After header a 429 or 503 answer may carry, if present; see {@link RetryAfter#parse}. */
+    /**
+     * The raw Retry-After header a 429 or 503 answer may carry, if present; see {@link RetryAfter#parse}.
+     *
+     * @return the header value, or empty when absent or longer than any delay or date can be
+     */
     public Optional<String> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }

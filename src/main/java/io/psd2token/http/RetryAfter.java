@@ -62,7 +62,13 @@ public final class RetryAfter {
         return date(v, now).map(at -> at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO);
     }
 
-    /** As {@link #parse(String, Instant)}, reading "now" from {@code clock}. */
+    /**
+     * As {@link #parse(String, Instant)}, reading "now" from {@code clock}.
+     *
+     * @param value the header value, or {@code null} when the bank sent none
+     * @param clock the clock an HTTP-date is measured against; read once
+     * @return the delay asked for, zero for a date in the past, or empty when the header is absent or unreadable
+     */
     public static Optional<Duration> parse(String value, Clock clock) {
         return parse(value, clock.instant());
     }

@@ -20,6 +20,7 @@ public final class TlsHandshakeException extends BankTokenException {
         NEGOTIATION
     }
 
+    /** Whose certificate the handshake failed on; serialized with the error. */
     private final Side side;
 
     TlsHandshakeException(String host, Side side, String what, Throwable cause) {
@@ -27,7 +28,12 @@ public final class TlsHandshakeException extends BankTokenException {
         this.side = side;
     }
 
-    /** Whose certificate the handshake failed on. */
+    /**
+     * Whose certificate the handshake failed on.
+     *
+     * @return the side to fix: the trust store for {@link Side#SERVER_CERTIFICATE}, the QWAC or its Elytron
+     *         match rule for {@link Side#CLIENT_CERTIFICATE}
+     */
     public Side side() {
         return side;
     }

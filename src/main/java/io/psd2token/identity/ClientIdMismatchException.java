@@ -11,7 +11,9 @@ public final class ClientIdMismatchException extends BankTokenException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The configured client_id; serialized with the error. */
     private final String configuredClientId;
+    /** The QWAC's organizationIdentifier; serialized with the error. */
     private final String organizationIdentifier;
 
     ClientIdMismatchException(String configuredClientId, String organizationIdentifier, String message) {
@@ -20,12 +22,20 @@ public final class ClientIdMismatchException extends BankTokenException {
         this.organizationIdentifier = organizationIdentifier;
     }
 
-    /** The value of {@code psd2.client-id}. */
+    /**
+     * The value of {@code psd2.client-id}.
+     *
+     * @return the client_id as configured, the one that would have been refused
+     */
     public String configuredClientId() {
         return configuredClientId;
     }
 
-    /** The organizationIdentifier of the presented QWAC. */
+    /**
+     * The organizationIdentifier of the presented QWAC.
+     *
+     * @return the identifier the banks expect as client_id, e.g. {@code PSDFR-ACPR-12345}
+     */
     public String organizationIdentifier() {
         return organizationIdentifier;
     }

@@ -28,6 +28,7 @@ public final class InvalidQwacException extends BankTokenException {
         MISSING_PSP_ROLE
     }
 
+    /** Which part of the certificate is wrong; serialized with the error. */
     private final Problem problem;
 
     InvalidQwacException(String bkcode, Problem problem, String message, Throwable cause) {
@@ -39,7 +40,11 @@ public final class InvalidQwacException extends BankTokenException {
         this(null, problem, message, null);
     }
 
-    /** Which part of the certificate is wrong. */
+    /**
+     * Which part of the certificate is wrong.
+     *
+     * @return the problem, for code that reacts to one cause (e.g. a missing role) without parsing the message
+     */
     public Problem problem() {
         return problem;
     }

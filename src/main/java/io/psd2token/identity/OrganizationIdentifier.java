@@ -30,6 +30,9 @@ public record OrganizationIdentifier(String countryCode, String authority, Strin
     /**
      * Checks the parts.
      *
+     * @param countryCode an ISO 3166-1 two-letter country code in capitals, e.g. {@code FR}
+     * @param authority 2 to 8 capital letters A-Z, e.g. {@code ACPR}
+     * @param authorisationNumber not empty, without whitespace or control characters
      * @throws IllegalArgumentException saying which part breaks ETSI TS 119 495 §5.2.1
      */
     public OrganizationIdentifier {
@@ -53,6 +56,8 @@ public record OrganizationIdentifier(String countryCode, String authority, Strin
     /**
      * Reads the text form.
      *
+     * @param text the identifier as written in the certificate or the configuration, e.g. {@code PSDFR-ACPR-12345}
+     * @return the identifier, its three parts checked
      * @throws IllegalArgumentException whose message says which rule the text breaks and shows the expected form
      */
     public static OrganizationIdentifier parse(String text) {
@@ -77,7 +82,11 @@ public record OrganizationIdentifier(String countryCode, String authority, Strin
         }
     }
 
-    /** The text form, e.g. {@code PSDFR-ACPR-12345}: the client_id. */
+    /**
+     * The text form, e.g. {@code PSDFR-ACPR-12345}: the client_id.
+     *
+     * @return the identifier as {@link #parse(String)} reads it, ready to send as {@code client_id}
+     */
     public String value() {
         return "PSD" + countryCode + "-" + authority + "-" + authorisationNumber;
     }

@@ -46,6 +46,8 @@ public final class PresentedCertificate {
      * @param sslContext the context the requests to that bank use, e.g. from Elytron for this URI
      * @param connectTimeout bound on the TCP connection
      * @param readTimeout bound on each wait for the bank during the handshake
+     * @return the certificate chain the bank received, with the host it was presented to
+     * @throws IllegalArgumentException when {@code endpoint} is not an https URI with a host
      * @throws PresentedCertificateException {@link Reason#NO_CERTIFICATE} when the handshake completed without a
      *         client certificate, {@link Reason#HANDSHAKE_FAILED} when TLS failed, {@link Reason#UNREACHABLE} when
      *         the bank could not be reached or did not answer in time
@@ -99,17 +101,29 @@ public final class PresentedCertificate {
         }
     }
 
-    /** The presented certificate: the QWAC. */
+    /**
+     * The presented certificate: the QWAC.
+     *
+     * @return the leaf of the chain, whose subject carries the organizationIdentifier (the client_id)
+     */
     public X509Certificate certificate() {
         return chain.get(0);
     }
 
-    /** The presented chain, the QWAC first, as the key-manager sent it. */
+    /**
+     * The presented chain, the QWAC first, as the key-manager sent it.
+     *
+     * @return an unmodifiable list of at least one certificate
+     */
     public List<X509Certificate> chain() {
         return chain;
     }
 
-    /** The {@code host:port} the handshake was made with. */
+    /**
+     * The {@code host:port} the handshake was made with.
+     *
+     * @return the host and port, e.g. {@code www.13807.live.api.89c3.com:443}, for messages and logs
+     */
     public String host() {
         return host;
     }

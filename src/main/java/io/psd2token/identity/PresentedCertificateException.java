@@ -26,6 +26,7 @@ public final class PresentedCertificateException extends BankTokenException {
         UNREACHABLE
     }
 
+    /** Why no certificate was obtained; serialized with the error. */
     private final Reason reason;
 
     PresentedCertificateException(Reason reason, String message, Throwable cause) {
@@ -33,7 +34,11 @@ public final class PresentedCertificateException extends BankTokenException {
         this.reason = reason;
     }
 
-    /** Why no certificate was obtained. */
+    /**
+     * Why no certificate was obtained.
+     *
+     * @return the reason; only {@link Reason#UNREACHABLE} is worth retrying
+     */
     public Reason reason() {
         return reason;
     }

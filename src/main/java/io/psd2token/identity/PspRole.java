@@ -22,12 +22,21 @@ public enum PspRole {
         this.oid = oid;
     }
 
-    /** The dotted OID that identifies this role in the PSD2 QCStatement ({@code roleOfPspOid}). */
+    /**
+     * The dotted OID that identifies this role in the PSD2 QCStatement ({@code roleOfPspOid}).
+     *
+     * @return the OID under {@code 0.4.0.19495.1}, e.g. {@code 0.4.0.19495.1.2} for {@link #PSP_PI}
+     */
     public String oid() {
         return oid;
     }
 
-    /** The role with this OID, or empty for an OID that ETSI TS 119 495 does not define. */
+    /**
+     * The role with this OID, or empty for an OID that ETSI TS 119 495 does not define.
+     *
+     * @param oid a dotted OID as read from the certificate
+     * @return the role, or empty for an unknown OID, which the caller may ignore rather than refuse the QWAC
+     */
     public static Optional<PspRole> ofOid(String oid) {
         for (PspRole role : values()) {
             if (role.oid.equals(oid)) {

@@ -30,6 +30,7 @@ public enum RoleCheck {
      * Reads the configured value, case-insensitively.
      *
      * @param value {@code warn}, {@code refuse} or {@code off}; {@code null} or blank gives {@link #DEFAULT}
+     * @return the policy named, or {@link #DEFAULT} when none is
      * @throws ConfigurationException naming {@value #CONFIG_KEY} for any other value
      */
     public static RoleCheck parse(String value) {

@@ -24,12 +24,22 @@ public final class ScopeRoles {
     private ScopeRoles() {
     }
 
-    /** The PSD2 role one scope role needs, or empty if it sets no requirement. */
+    /**
+     * The PSD2 role one scope role needs, or empty if it sets no requirement.
+     *
+     * @param scopeRole one role of a scope, e.g. {@code pisp}; compared case-sensitively
+     * @return the PSD2 role the QWAC must list, or empty for a scope role the library does not know
+     */
     public static Optional<PspRole> requiredFor(String scopeRole) {
         return Optional.ofNullable(REQUIRED.get(scopeRole));
     }
 
-    /** The PSD2 roles a scope needs: one per known scope role. */
+    /**
+     * The PSD2 roles a scope needs: one per known scope role.
+     *
+     * @param scope the scope about to be asked for
+     * @return a new, modifiable set of the required roles; empty when the scope sets no requirement
+     */
     public static Set<PspRole> requiredFor(Scope scope) {
         Set<PspRole> required = EnumSet.noneOf(PspRole.class);
         for (String role : scope.roles()) {

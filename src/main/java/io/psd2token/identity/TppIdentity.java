@@ -94,6 +94,7 @@ public final class TppIdentity {
      * Reads the identity from the TPP's QWAC.
      *
      * @param certificate the QWAC, e.g. from {@link PresentedCertificate#certificate()}
+     * @return the identity, holding only public fields of the certificate
      * @throws InvalidQwacException when the subject has no, several, or a malformed organizationIdentifier, or the
      *         qcStatements extension is malformed; the message says what to change
      */
@@ -154,32 +155,57 @@ public final class TppIdentity {
         }
     }
 
-    /** The subject distinguished name (RFC 2253, organizationIdentifier by name). */
+    /**
+     * The subject distinguished name (RFC 2253, organizationIdentifier by name).
+     *
+     * @return the subject as a certificate viewer shows it, {@code organizationIdentifier=PSDFR-...} rather than
+     *         the hex form the JDK prints for OID 2.5.4.97
+     */
     public String subject() {
         return subject;
     }
 
-    /** The issuer distinguished name (RFC 2253): the QTSP's CA. */
+    /**
+     * The issuer distinguished name (RFC 2253): the QTSP's CA.
+     *
+     * @return the issuer, to tell which QTSP to ask for a renewal
+     */
     public String issuer() {
         return issuer;
     }
 
-    /** The serial number in upper-case hexadecimal, as certificate viewers and QTSP portals show it. */
+    /**
+     * The serial number in upper-case hexadecimal, as certificate viewers and QTSP portals show it.
+     *
+     * @return the serial number, without separators
+     */
     public String serialNumber() {
         return serialNumber;
     }
 
-    /** Start of the validity period. */
+    /**
+     * Start of the validity period.
+     *
+     * @return the certificate's notBefore; banks refuse the QWAC before it
+     */
     public Instant notBefore() {
         return notBefore;
     }
 
-    /** End of the validity period; the certificate is valid through this instant (RFC 5280 §4.1.2.5). */
+    /**
+     * End of the validity period; the certificate is valid through this instant (RFC 5280 §4.1.2.5).
+     *
+     * @return the certificate's notAfter, the last instant it is valid
+     */
     public Instant notAfter() {
         return notAfter;
     }
 
-    /** The subject's organizationIdentifier: the TPP's client_id unless another one is linked. */
+    /**
+     * The subject's organizationIdentifier: the TPP's client_id unless another one is linked.
+     *
+     * @return the identifier, already checked against ETSI TS 119 495 §5.2.1
+     */
     public OrganizationIdentifier organizationIdentifier() {
         return organizationIdentifier;
     }
@@ -187,32 +213,55 @@ public final class TppIdentity {
     /**
      * The PSD2 roles of the QCStatement; empty when the certificate has no PSD2 statement. Role OIDs that ETSI
      * TS 119 495 does not define are left out.
+     *
+     * @return an unmodifiable set of the roles; see {@link #hasPsd2Statement()} to tell "none" from "unknown"
      */
     public Set<PspRole> roles() {
         return roles;
     }
 
-    /** True if the certificate has the PSD2 QCStatement; if not, its roles are unknown rather than none. */
+    /**
+     * True if the certificate has the PSD2 QCStatement; if not, its roles are unknown rather than none.
+     *
+     * @return true if the qcStatements extension holds the PSD2 statement (ETSI TS 119 495 §5.1)
+     */
     public boolean hasPsd2Statement() {
         return psd2Statement;
     }
 
-    /** The competent authority's name from the PSD2 statement, e.g. {@code ACPR}. */
+    /**
+     * The competent authority's name from the PSD2 statement, e.g. {@code ACPR}.
+     *
+     * @return the name, or empty when the certificate has no PSD2 statement
+     */
     public Optional<String> ncaName() {
         return Optional.ofNullable(ncaName);
     }
 
-    /** The competent authority's identifier from the PSD2 statement, e.g. {@code FR-ACPR}. */
+    /**
+     * The competent authority's identifier from the PSD2 statement, e.g. {@code FR-ACPR}.
+     *
+     * @return the identifier, or empty when the certificate has no PSD2 statement
+     */
     public Optional<String> ncaId() {
         return Optional.ofNullable(ncaId);
     }
 
-    /** SHA-256 of the certificate's DER encoding, upper-case hex: tells a renewed certificate from the old one. */
+    /**
+     * SHA-256 of the certificate's DER encoding, upper-case hex: tells a renewed certificate from the old one.
+     *
+     * @return 64 hexadecimal digits; equal fingerprints mean the same certificate
+     */
     public String sha256Fingerprint() {
         return sha256Fingerprint;
     }
 
-    /** The PSD2 roles {@code scope} needs (see {@link ScopeRoles}) that this QWAC does not list. */
+    /**
+     * The PSD2 roles {@code scope} needs (see {@link ScopeRoles}) that this QWAC does not list.
+     *
+     * @param scope the scope about to be asked for
+     * @return an unmodifiable set of the missing roles; empty when the QWAC covers the scope
+     */
     public Set<PspRole> missingRolesFor(Scope scope) {
         Set<PspRole> missing = EnumSet.noneOf(PspRole.class);
         missing.addAll(ScopeRoles.requiredFor(scope));
@@ -220,22 +269,43 @@ public final class TppIdentity {
         return Collections.unmodifiableSet(missing);
     }
 
-    /** Time left until notAfter on this clock; negative once expired. */
+    /**
+     * Time left until notAfter on this clock; negative once expired.
+     *
+     * @param clock the clock to read now from
+     * @return the time from the clock's instant to notAfter
+     */
     public Duration untilExpiry(Clock clock) {
         return untilExpiry(clock.instant());
     }
 
-    /** Time left from {@code now} until notAfter; negative once expired. */
+    /**
+     * Time left from {@code now} until notAfter; negative once expired.
+     *
+     * @param now the instant to measure from
+     * @return the time from {@code now} to notAfter
+     */
     public Duration untilExpiry(Instant now) {
         return Duration.between(now, notAfter);
     }
 
-    /** Where the certificate stands on this clock, warning {@link #EXPIRY_WARNING} before notAfter. */
+    /**
+     * Where the certificate stands on this clock, warning {@link #EXPIRY_WARNING} before notAfter.
+     *
+     * @param clock the clock to read now from
+     * @return the status at the clock's instant
+     */
     public ExpiryStatus expiryStatus(Clock clock) {
         return expiryStatus(clock.instant());
     }
 
-    /** Where the certificate stands at {@code now}, warning {@link #EXPIRY_WARNING} before notAfter. */
+    /**
+     * Where the certificate stands at {@code now}, warning {@link #EXPIRY_WARNING} before notAfter.
+     *
+     * @param now the instant to judge at
+     * @return {@link ExpiryStatus#NOT_YET_VALID} before notBefore, {@link ExpiryStatus#EXPIRED} after notAfter,
+     *         otherwise {@link ExpiryStatus#EXPIRES_SOON} or {@link ExpiryStatus#VALID} by the time left
+     */
     public ExpiryStatus expiryStatus(Instant now) {
         if (now.isBefore(notBefore)) {
             return ExpiryStatus.NOT_YET_VALID;
@@ -250,12 +320,20 @@ public final class TppIdentity {
     /**
      * A line for the log when the certificate needs attention on this clock: expired, not yet valid, or less than
      * {@link #EXPIRY_WARNING} from expiry. Empty when it is valid for longer.
+     *
+     * @param clock the clock to read now from
+     * @return the warning, naming the QWAC and how to renew it, or empty
      */
     public Optional<String> expiryWarning(Clock clock) {
         return expiryWarning(clock.instant());
     }
 
-    /** As {@link #expiryWarning(Clock)}, at {@code now} (e.g. a {@code TokenClock}'s reading). */
+    /**
+     * As {@link #expiryWarning(Clock)}, at {@code now} (e.g. a {@code TokenClock}'s reading).
+     *
+     * @param now the instant to judge at
+     * @return the warning, naming the QWAC and how to renew it, or empty when it is valid for longer
+     */
     public Optional<String> expiryWarning(Instant now) {
         String which = "the QWAC " + printable(organizationIdentifier.value()) + " (serial " + serialNumber + ")";
         String renew = "; renew it with the QTSP and replace the PKCS12 file behind the Elytron key-store (then"

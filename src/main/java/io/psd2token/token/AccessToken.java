@@ -38,37 +38,67 @@ public final class AccessToken {
         this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
     }
 
-    /** The bank that issued the token. */
+    /**
+     * The bank that issued the token.
+     *
+     * @return the issuing bank's code; the token is worthless at any other bank
+     */
     public Bkcode bank() {
         return bank;
     }
 
-    /** The token text. Handle with care: never log it. */
+    /**
+     * The token text. Handle with care: never log it.
+     *
+     * @return the raw token as the bank issued it, without the {@code Bearer} prefix
+     */
     public String value() {
         return value;
     }
 
-    /** The value of an {@code Authorization} header carrying this token: {@code Bearer <token>}. */
+    /**
+     * The value of an {@code Authorization} header carrying this token: {@code Bearer <token>}.
+     *
+     * @return the header value, ready to send (RFC 6750 §2.1); it reveals the token, so never log it
+     */
     public String authorizationHeader() {
         return "Bearer " + value;
     }
 
-    /** The token type the bank wrote, e.g. {@code Bearer}. */
+    /**
+     * The token type the bank wrote, e.g. {@code Bearer}.
+     *
+     * @return the {@code token_type} with the bank's own capitalisation; it equals {@code Bearer} ignoring case
+     */
     public String tokenType() {
         return tokenType;
     }
 
-    /** The scope the bank granted, which may differ from the one asked for. */
+    /**
+     * The scope the bank granted, which may differ from the one asked for.
+     *
+     * @return the granted scope (RFC 6749 §5.1), or the requested one when the bank did not name any
+     */
     public Scope scope() {
         return scope;
     }
 
-    /** The lifetime the bank announced, or the configured default when it announced none. */
+    /**
+     * The lifetime the bank announced, or the configured default when it announced none.
+     *
+     * @return the lifetime, counted from when the token request was sent; a huge {@code expires_in} is cut to
+     *         the policy's maximum
+     */
     public Duration lifetime() {
         return lifetime;
     }
 
-    /** When the token expires (wall clock, for display and monitoring). */
+    /**
+     * When the token expires (wall clock, for display and monitoring).
+     *
+     * @return the wall-clock instant the request was sent plus the lifetime; the cache decides on a monotonic
+     *         clock, not on this
+     */
     public Instant expiresAt() {
         return expiresAt;
     }

@@ -11,6 +11,7 @@ public final class CircuitOpenException extends BankTokenException {
 
     private static final long serialVersionUID = 1L;
 
+    /** How long the circuit stayed open when this was thrown; serialized with the error. */
     private final Duration retryIn;
 
     CircuitOpenException(String bkcode, int failures, Duration retryIn, BankTokenException last) {
@@ -20,7 +21,11 @@ public final class CircuitOpenException extends BankTokenException {
         this.retryIn = retryIn;
     }
 
-    /** How long until a probe request is let through. */
+    /**
+     * How long until a probe request is let through.
+     *
+     * @return the time left when this error was thrown, not now; a caller may wait it out before trying again
+     */
     public Duration retryIn() {
         return retryIn;
     }

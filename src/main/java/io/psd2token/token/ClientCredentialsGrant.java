@@ -17,7 +17,13 @@ public record ClientCredentialsGrant(String clientId, Scope scope) {
     /** A client_id longer than this is certainly a configuration mistake (BPCE documents at most 34). */
     static final int MAX_CLIENT_ID_LENGTH = 128;
 
-    /** @throws IllegalArgumentException when the client_id is blank, too long or holds non-printable characters */
+    /**
+     * Checks the client_id before it is sent to a bank.
+     *
+     * @param clientId the TPP's {@code client_id}: printable ASCII without spaces, at most 128 characters
+     * @param scope the roles asked for; required
+     * @throws IllegalArgumentException when the client_id is blank, too long or holds non-printable characters
+     */
     public ClientCredentialsGrant {
         Objects.requireNonNull(scope, "scope");
         if (clientId == null || clientId.isBlank()) {
@@ -30,7 +36,12 @@ public record ClientCredentialsGrant(String clientId, Scope scope) {
         }
     }
 
-    /** The {@code application/x-www-form-urlencoded} request body (RFC 6749 Appendix B). */
+    /**
+     * The {@code application/x-www-form-urlencoded} request body (RFC 6749 Appendix B).
+     *
+     * @return {@code grant_type}, {@code client_id} and {@code scope}, URL-encoded; no secret, since the QWAC
+     *         authenticates the client (RFC 8705 §2)
+     */
     public String formBody() {
         return "grant_type=client_credentials"
                 + "&client_id=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)

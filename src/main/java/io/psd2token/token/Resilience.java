@@ -28,19 +28,45 @@ public record Resilience(int maxAttempts, Duration retryDelay, Duration maxRetry
     public static final Resilience NONE = new Resilience(1, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO, 0,
             Duration.ZERO);
 
-    /** As the canonical constructor, without an attempt timeout. */
+    /**
+     * As the canonical constructor, without an attempt timeout.
+     *
+     * @param maxAttempts attempts per token request, the first included; at least 1
+     * @param retryDelay the delay before the first retry; not negative
+     * @param maxRetryDelay the cap on one retry delay; not negative
+     * @param circuitThreshold consecutive failed requests that open a bank's circuit; {@code 0} disables it
+     * @param circuitOpenFor how long an open circuit fails callers at once; not negative
+     * @param maxWaitingCallers per bank, callers that may wait for a token at the same time; {@code 0} = no limit
+     */
     public Resilience(int maxAttempts, Duration retryDelay, Duration maxRetryDelay, int circuitThreshold,
             Duration circuitOpenFor, int maxWaitingCallers) {
         this(maxAttempts, retryDelay, maxRetryDelay, circuitThreshold, circuitOpenFor, maxWaitingCallers, Duration.ZERO);
     }
 
-    /** A copy with another attempt timeout. */
+    /**
+     * A copy with another attempt timeout.
+     *
+     * @param timeout the longest one attempt can take; {@code 0} = not taken into account
+     * @return a copy equal to this one but for the attempt timeout; this one is unchanged
+     */
     public Resilience withAttemptTimeout(Duration timeout) {
         return new Resilience(maxAttempts, retryDelay, maxRetryDelay, circuitThreshold, circuitOpenFor,
                 maxWaitingCallers, timeout);
     }
 
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param maxAttempts attempts per token request, the first included; at least 1
+     * @param retryDelay the delay before the first retry; not negative
+     * @param maxRetryDelay the cap on one retry delay; not negative
+     * @param circuitThreshold consecutive failed requests that open a bank's circuit; {@code 0} disables it
+     * @param circuitOpenFor how long an open circuit fails callers at once; not negative
+     * @param maxWaitingCallers per bank, callers that may wait for a token at the same time; {@code 0} = no limit
+     * @param attemptTimeout the longest one attempt can take; {@code 0} = not taken into account
+     * @throws IllegalArgumentException when a count is out of range or a duration is negative
+     * @throws NullPointerException when a duration is missing
+     */
     public Resilience {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1");

@@ -11,13 +11,25 @@ import java.time.Instant;
  */
 public interface TokenClock {
 
-    /** Monotonic nanoseconds, as {@link System#nanoTime()}: only differences are meaningful. */
+    /**
+     * Monotonic nanoseconds, as {@link System#nanoTime()}: only differences are meaningful.
+     *
+     * @return the current reading, never smaller than an earlier one; compare readings by subtraction
+     */
     long nanoTime();
 
-    /** The wall-clock instant, for display only. */
+    /**
+     * The wall-clock instant, for display only.
+     *
+     * @return the current instant; never used to decide whether a token has expired
+     */
     Instant now();
 
-    /** The JVM clocks. */
+    /**
+     * The JVM clocks.
+     *
+     * @return the shared clock backed by {@link System#nanoTime()} and {@link Instant#now()}
+     */
     static TokenClock system() {
         return SystemTokenClock.INSTANCE;
     }

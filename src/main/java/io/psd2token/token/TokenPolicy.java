@@ -30,7 +30,18 @@ public record TokenPolicy(Duration defaultLifetime, Duration maxLifetime, Durati
     public static final TokenPolicy DEFAULT = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
             Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(1));
 
-    /** Checks that every duration is positive (skew, margin and back-off may be zero). */
+    /**
+     * Checks that every duration is positive (skew, margin and back-off may be zero).
+     *
+     * @param defaultLifetime used when the bank's response has no {@code expires_in}; positive
+     * @param maxLifetime the cap on an announced lifetime; positive
+     * @param refreshSkew how long before expiry the background refresh starts; zero or more
+     * @param expiryMargin how long before its announced expiry a token is treated as expired; zero or more
+     * @param waitTimeout how long a caller waits for a token another caller is fetching; positive
+     * @param failureBackoff how long a failure is replayed to callers without a new request; zero disables it
+     * @throws IllegalArgumentException naming the component that is zero or negative when it may not be
+     * @throws NullPointerException naming the component that is missing
+     */
     public TokenPolicy {
         requirePositive(defaultLifetime, "defaultLifetime");
         requirePositive(maxLifetime, "maxLifetime");
@@ -40,19 +51,35 @@ public record TokenPolicy(Duration defaultLifetime, Duration maxLifetime, Durati
         requireNotNegative(failureBackoff, "failureBackoff");
     }
 
-    /** The margin applied to a token of the given lifetime: the configured one, at most a fifth of it. */
+    /**
+     * The margin applied to a token of the given lifetime: the configured one, at most a fifth of it.
+     *
+     * @param lifetime the token's lifetime
+     * @return how long before the token's expiry it is dropped; the cap keeps short-lived tokens usable
+     */
     public Duration marginFor(Duration lifetime) {
         return min(expiryMargin, lifetime.dividedBy(5));
     }
 
-    /** How long before expiry a token of the given lifetime turns stale; never less than its margin. */
+    /**
+     * How long before expiry a token of the given lifetime turns stale; never less than its margin.
+     *
+     * @param lifetime the token's lifetime
+     * @return the configured skew, at most half the lifetime, raised to {@link #marginFor(Duration)} when below
+     *         it so that a token never expires before it turns stale
+     */
     public Duration refreshSkewFor(Duration lifetime) {
         Duration skew = min(refreshSkew, lifetime.dividedBy(2));
         Duration margin = marginFor(lifetime);
         return skew.compareTo(margin) < 0 ? margin : skew;
     }
 
-    /** A copy with another failure back-off. */
+    /**
+     * A copy with another failure back-off.
+     *
+     * @param backoff the new failure back-off; zero disables it
+     * @return a policy equal to this one but for the failure back-off; this one is unchanged
+     */
     public TokenPolicy withFailureBackoff(Duration backoff) {
         return new TokenPolicy(defaultLifetime, maxLifetime, refreshSkew, expiryMargin, waitTimeout, backoff);
     }

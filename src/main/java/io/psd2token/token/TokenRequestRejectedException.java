@@ -12,9 +12,13 @@ public final class TokenRequestRejectedException extends BankTokenException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The HTTP status of the bank's answer; serialized with the error, as are the fields below. */
     private final int status;
+    /** The OAuth error code, or {@code null} when the bank sent none. */
     private final String error;
+    /** The bounded error description, or {@code null} when the bank sent none. */
     private final String errorDescription;
+    /** The delay the bank asked for, or {@code null} when it asked for none. */
     private final Duration retryAfter;
 
     TokenRequestRejectedException(String bkcode, int status, String error, String errorDescription) {
@@ -30,22 +34,40 @@ public final class TokenRequestRejectedException extends BankTokenException {
         this.retryAfter = retryAfter;
     }
 
-    /** How long the bank asked clients to wait (Retry-After of a 429 or 503), when it said. */
+    /**
+     * How long the bank asked clients to wait (Retry-After of a 429 or 503), when it said.
+     *
+     * @return the delay measured from when the request was sent, zero for a date already past; empty when the
+     *         status is neither 429 nor 503 or the header was absent or unreadable
+     */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }
 
-    /** The HTTP status the bank answered with. */
+    /**
+     * The HTTP status the bank answered with.
+     *
+     * @return the status, e.g. 400 or 401 for an OAuth error (RFC 6749 §5.2), 429 or 5xx for an overloaded bank
+     */
     public int status() {
         return status;
     }
 
-    /** The OAuth error code, e.g. {@code invalid_client}, when the bank sent one. */
+    /**
+     * The OAuth error code, e.g. {@code invalid_client}, when the bank sent one.
+     *
+     * @return the {@code error} member of the bank's JSON body, bounded and safe to log, or empty when the body
+     *         had none
+     */
     public Optional<String> error() {
         return Optional.ofNullable(error);
     }
 
-    /** The bank's error description (bounded, control characters removed), when it sent one. */
+    /**
+     * The bank's error description (bounded, control characters removed), when it sent one.
+     *
+     * @return the {@code error_description} member, safe to log, or empty when the body had none
+     */
     public Optional<String> errorDescription() {
         return Optional.ofNullable(errorDescription);
     }

@@ -10,10 +10,20 @@ import java.util.concurrent.TimeUnit;
  */
 public interface TokenScheduler extends Executor {
 
-    /** Runs {@code task} after {@code delayNanos} (at once if not positive). */
+    /**
+     * Runs {@code task} after {@code delayNanos} (at once if not positive).
+     *
+     * @param task the work to run; it must not block for long, since it may share a thread with other tasks
+     * @param delayNanos the delay in nanoseconds of the {@link TokenClock#nanoTime()} time line
+     */
     void schedule(Runnable task, long delayNanos);
 
-    /** Wraps a JDK scheduled executor. */
+    /**
+     * Wraps a JDK scheduled executor.
+     *
+     * @param executor the executor that runs every task, e.g. the server's managed scheduled executor
+     * @return a scheduler delegating to {@code executor}; shutting the executor down is the caller's job
+     */
     static TokenScheduler of(ScheduledExecutorService executor) {
         return new TokenScheduler() {
             @Override

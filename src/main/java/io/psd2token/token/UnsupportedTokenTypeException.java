@@ -10,6 +10,7 @@ public final class UnsupportedTokenTypeException extends BankTokenException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The announced token type, bounded as {@link #tokenType()} says; serialized with the error. */
     private final String tokenType;
 
     UnsupportedTokenTypeException(String bkcode, String tokenType) {
@@ -18,7 +19,12 @@ public final class UnsupportedTokenTypeException extends BankTokenException {
         this.tokenType = tokenType;
     }
 
-    /** The token type the bank announced (bounded). */
+    /**
+     * The token type the bank announced (bounded).
+     *
+     * @return the {@code token_type} as the bank wrote it, without control characters and cut after 20
+     *         characters (then ending in {@code ...}), so it is safe to log
+     */
     public String tokenType() {
         return tokenType;
     }

@@ -35,7 +35,11 @@ public abstract class BankDirectoryResource {
     @Inject
     BankDirectory directory;
 
-    /** The directory served; the injected one unless a subclass overrides this. */
+    /**
+     * The directory served; the injected one unless a subclass overrides this.
+     *
+     * @return the directory searched by {@link #banks(String, String)} and {@link #bank(String)}
+     */
     protected BankDirectory directory() {
         return directory;
     }
@@ -63,6 +67,7 @@ public abstract class BankDirectoryResource {
     /**
      * One enabled bank.
      *
+     * @param bkcode the five-digit bank code from the path, as the client sent it; checked before any use
      * @return 200 with a {@link BankJson}, or 404 with a {@link Problem} when the code is malformed, unknown or
      *         disabled (the message is bounded and says how to add or enable a bank)
      */
@@ -94,7 +99,12 @@ public abstract class BankDirectoryResource {
     public record BankJson(String bkcode, String name, String shortName, String network, List<String> aliases,
             boolean confirmed, String note) {
 
-        /** Shows {@code bank}. */
+        /**
+         * Shows {@code bank}.
+         *
+         * @param bank the directory entry to show
+         * @return its JSON view, with an empty short name or note turned into {@code null} so that it is left out
+         */
         public static BankJson of(Bank bank) {
             return new BankJson(bank.bkcode().value(), bank.name(), emptyToNull(bank.shortName()),
                     bank.network().name(), bank.aliases(), bank.confirmed(), emptyToNull(bank.note()));
