@@ -17,6 +17,7 @@ import io.psd2token.tls.ElytronSslContexts;
 import io.psd2token.token.AccessToken;
 import io.psd2token.token.TokenClock;
 import io.psd2token.token.TokenManager;
+import io.psd2token.token.TokenMetrics;
 import io.psd2token.token.TokenScheduler;
 import io.psd2token.token.TokenState;
 import jakarta.annotation.PostConstruct;
@@ -91,6 +92,9 @@ public class BankTokens {
     @Inject
     Event<QwacRotated> rotations;
 
+    @Inject
+    Instance<TokenMetrics> metrics;
+
     private Psd2Config settings;
     // Replaced when a rotation is detected; read by health checks and the role check.
     private volatile TppIdentity identity;
@@ -136,8 +140,10 @@ public class BankTokens {
             checkRoles(bank.value(), endpoints.defaultScope());
             return endpoints;
         };
+        // Micrometer's meters when the server has it (io.psd2token.metrics), else none.
+        TokenMetrics reporting = metrics.isResolvable() ? metrics.get() : TokenMetrics.NONE;
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
-                settings.resilience());
+                settings.resilience(), reporting);
         scheduleIdentityCheck();
     }
 

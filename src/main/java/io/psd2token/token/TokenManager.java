@@ -63,6 +63,8 @@ public final class TokenManager {
     private final TokenPolicy policy;
     private final TokenScheduler scheduler;
     private final Resilience resilience;
+    private final TokenMetrics metrics;
+    private final boolean countHits;
     private final TokenResponseParser parser;
     private final Map<Bkcode, BankCircuit> circuits = new ConcurrentHashMap<>();
     private final Map<Bkcode, AtomicInteger> waiting = new ConcurrentHashMap<>();
@@ -104,6 +106,26 @@ public final class TokenManager {
      */
     public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
             Jsonb jsonb, TokenScheduler scheduler, Resilience resilience) {
+        this(banks, clientId, http, clock, policy, jsonb, scheduler, resilience, TokenMetrics.NONE);
+    }
+
+    /**
+     * As the constructor without metrics, reporting to {@code metrics}.
+     *
+     * @param banks where each bank is reached
+     * @param clientId the TPP's client_id, or {@code null} when not configured
+     * @param http the HTTP seam to the banks
+     * @param clock the time source
+     * @param policy lifetimes, margins, waits and back-off
+     * @param jsonb the JSON-B instance used to read responses
+     * @param scheduler runs state changes and background refreshes
+     * @param resilience how to cope with a failing bank
+     * @param metrics where to report requests, outcomes and slot counters
+     */
+    public TokenManager(BankRegistry banks, String clientId, BankHttp http, TokenClock clock, TokenPolicy policy,
+            Jsonb jsonb, TokenScheduler scheduler, Resilience resilience, TokenMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.countHits = metrics.countsHits();
         this.resilience = Objects.requireNonNull(resilience, "resilience");
         this.banks = Objects.requireNonNull(banks, "banks");
         this.clientId = clientId;
@@ -251,7 +273,11 @@ public final class TokenManager {
             return false;
         }
         CachedToken cached = slot.current.get();
-        return cached != null && cached.token == token && evict(slot, cached);
+        boolean evicted = cached != null && cached.token == token && evict(slot, cached);
+        if (evicted) {
+            slot.invalidTokenRecoveries.increment();
+        }
+        return evicted;
     }
 
     /**
@@ -293,6 +319,9 @@ public final class TokenManager {
     private AccessToken tokenFrom(TokenSlot slot) {
         CachedToken cached = slot.current.get();
         if (cached != null && cached.fresh) {
+            if (countHits) {
+                slot.hits.increment();
+            }
             return cached.token;
         }
         return slowToken(slot, cached);
@@ -303,6 +332,9 @@ public final class TokenManager {
         if (cached != null && cached.usableAt(now)) {
             // Stale (or marked so early by invalidation of freshness): serve it, refresh behind it.
             refreshInBackground(slot, now);
+            if (countHits) {
+                slot.hits.increment();
+            }
             return cached.token;
         }
         Bkcode bank = slot.endpoints.bank();
@@ -433,6 +465,7 @@ public final class TokenManager {
                     + millisSince(sentNanos) + " ms" + (background ? " (background refresh)" : "")
                     + (attempt > 1 ? " at attempt " + attempt : "")
                     + ", lifetime " + fetched.token.lifetime().getSeconds() + " s");
+            metrics.requestCompleted(bank, "success", clock.nanoTime() - sentNanos, background);
             settle(slot, future, fetched, null);
         } catch (BankTokenException e) {
             long now = clock.nanoTime();
@@ -449,6 +482,7 @@ public final class TokenManager {
                 circuit(slot).release();
             }
             recordFailure(slot, e, background, sentNanos);
+            metrics.requestCompleted(bank, e.getClass().getSimpleName(), clock.nanoTime() - sentNanos, background);
             settle(slot, future, null, e);
         } catch (RuntimeException | Error e) {
             // Not one of ours (a bug or a JVM error): report it as it is, but never leave waiters hanging.
@@ -644,7 +678,59 @@ public final class TokenManager {
             return slot;
         }
         BankEndpoints endpoints = banks.endpoints(bank);
-        return slots.computeIfAbsent(key, k -> new TokenSlot(endpoints, scope));
+        TokenSlot created = new TokenSlot(endpoints, scope);
+        TokenSlot existing = slots.putIfAbsent(key, created);
+        if (existing != null) {
+            return existing;
+        }
+        metrics.slotCreated(bank.value(), scope.value(), counters(created));
+        return created;
+    }
+
+    private TokenMetrics.SlotCounters counters(TokenSlot slot) {
+        return new TokenMetrics.SlotCounters() {
+            @Override
+            public long requests() {
+                return slot.requests;
+            }
+
+            @Override
+            public long failures() {
+                return slot.failures;
+            }
+
+            @Override
+            public long backgroundRefreshes() {
+                return slot.backgroundRefreshes;
+            }
+
+            @Override
+            public long hits() {
+                return slot.hits.sum();
+            }
+
+            @Override
+            public long invalidTokenRecoveries() {
+                return slot.invalidTokenRecoveries.sum();
+            }
+
+            @Override
+            public double tokenAgeSeconds() {
+                CachedToken cached = slot.current.get();
+                return cached == null ? -1 : (clock.nanoTime() - cached.sentNanos) / 1e9;
+            }
+
+            @Override
+            public double tokenExpiresInSeconds() {
+                CachedToken cached = slot.current.get();
+                return cached == null ? -1 : Math.max(0, (cached.expireAtNanos - clock.nanoTime()) / 1e9);
+            }
+
+            @Override
+            public double circuitOpen() {
+                return circuit(slot).state() == BankCircuit.State.OPEN ? 1 : 0;
+            }
+        };
     }
 
     private long millisSince(long startNanos) {

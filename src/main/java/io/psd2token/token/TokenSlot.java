@@ -5,6 +5,7 @@ import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Scope;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The cache slot of one (bank, scope): the current token, the one request in flight, and the last failure.
@@ -30,6 +31,8 @@ final class TokenSlot {
     volatile long requests;
     volatile long backgroundRefreshes;
     volatile long failures;
+    final LongAdder hits = new LongAdder();
+    final LongAdder invalidTokenRecoveries = new LongAdder();
 
     TokenSlot(BankEndpoints endpoints, Scope scope) {
         this.endpoints = endpoints;

@@ -1,0 +1,65 @@
+package io.psd2token.token;
+
+/**
+ * Where the token manager reports what it does, for a metrics system. The core knows no metrics library;
+ * {@code io.psd2token.metrics.MicrometerTokenMetrics} connects it to Micrometer when the server has it.
+ */
+public interface TokenMetrics {
+
+    /** Reports nothing. */
+    TokenMetrics NONE = new TokenMetrics() {
+    };
+
+    /**
+     * A (bank, scope) got its cache slot; its counters can be read from now on (e.g. by gauges).
+     *
+     * @param bank the bank code
+     * @param scope the scope of the slot
+     * @param counters live, read-only counters of the slot
+     */
+    default void slotCreated(String bank, String scope, SlotCounters counters) {
+    }
+
+    /**
+     * One token request ended.
+     *
+     * @param bank the bank code
+     * @param outcome {@code success}, or the simple name of the error's type
+     * @param nanos how long it took
+     * @param background whether it was a background refresh
+     */
+    default void requestCompleted(String bank, String outcome, long nanos, boolean background) {
+    }
+
+    /** True if the hot path should count cache hits (a few nanoseconds per call). */
+    default boolean countsHits() {
+        return false;
+    }
+
+    /** Live, read-only counters of one cache slot. */
+    interface SlotCounters {
+        /** @return token requests sent, retries included */
+        long requests();
+
+        /** @return failed token requests */
+        long failures();
+
+        /** @return background refreshes started */
+        long backgroundRefreshes();
+
+        /** @return calls served from the cache (counted only when {@link TokenMetrics#countsHits()}) */
+        long hits();
+
+        /** @return tokens evicted after the bank's API answered 403 "Invalid token" */
+        long invalidTokenRecoveries();
+
+        /** @return age of the cached token in seconds, or -1 when none is cached */
+        double tokenAgeSeconds();
+
+        /** @return seconds until the cached token is dropped, or -1 when none is cached */
+        double tokenExpiresInSeconds();
+
+        /** @return 1 while the bank's circuit is open, else 0 */
+        double circuitOpen();
+    }
+}
