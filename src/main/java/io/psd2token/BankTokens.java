@@ -140,7 +140,7 @@ public class BankTokens {
             checkRoles(bank.value(), endpoints.defaultScope());
             return endpoints;
         };
-        // Micrometer's meters when the server has it (io.psd2token.metrics), else none.
+        // The application's metrics binding, if it provides one (a CDI bean implementing TokenMetrics).
         TokenMetrics reporting = metrics.isResolvable() ? metrics.get() : TokenMetrics.NONE;
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
                 settings.resilience(), reporting);

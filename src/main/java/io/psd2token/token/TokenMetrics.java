@@ -1,8 +1,9 @@
 package io.psd2token.token;
 
 /**
- * Where the token manager reports what it does, for a metrics system. The core knows no metrics library;
- * {@code io.psd2token.metrics.MicrometerTokenMetrics} connects it to Micrometer when the server has it.
+ * Where the token manager reports what it does, for a metrics system. The core knows no metrics library:
+ * an application provides a CDI bean implementing this interface (e.g. binding to its MeterRegistry) and
+ * {@link io.psd2token.BankTokens} reports to it.
  */
 public interface TokenMetrics {
 

@@ -197,23 +197,6 @@ class WarDeploymentIT {
     }
 
     @Test
-    void metricsArePublishedForPrometheusWithoutTokens() throws Exception {
-        DemoClient.Reply token = demo.get("api/banks/13807/token");
-        assertEquals(200, token.status());
-        demo.get("api/banks/13807/token");
-        DemoClient management = new DemoClient(new URL("http://127.0.0.1:10090/"));
-        DemoClient.Reply scrape = management.get("prometheus");
-        assertEquals(200, scrape.status(), scrape.body());
-        String body = scrape.body();
-        assertTrue(body.contains("psd2_token_requests_total{bank=\"13807\",scope=\"pisp\"}"), body);
-        assertTrue(body.contains("psd2_token_cache_hits_total{bank=\"13807\",scope=\"pisp\"}"), body);
-        assertTrue(body.contains("psd2_token_request_duration_seconds_count{background=\"false\",bank=\"13807\","
-                + "outcome=\"success\"}"), body);
-        assertTrue(body.contains("psd2_token_expires_in_seconds{bank=\"13807\",scope=\"pisp\"}"), body);
-        assertFalse(body.contains(token.field("fingerprint")));
-    }
-
-    @Test
     void bankDirectoryListsAndFindsBanks() {
         DemoClient.Reply all = demo.get("api/banks");
         assertEquals(200, all.status(), all.body());

@@ -197,8 +197,6 @@ public final class Testbed implements AutoCloseable {
         scripts.add(options.serverConfigDir().resolve("configure-simulator.cli"));
         // The demo's payment service is an EJB; standalone-microprofile.xml has no EJB subsystem.
         scripts.add(options.serverConfigDir().resolve("configure-ejb.cli"));
-        // Prometheus metrics on the management interface (/prometheus), which the tests read.
-        scripts.add(options.serverConfigDir().resolve("configure-metrics.cli"));
         if (options.testRoutes()) {
             scripts.add(testRoutesScript(options.workDir()));
         }

@@ -384,6 +384,45 @@ class TokenManagerTest {
     }
 
     @Test
+    void metricsSeeEverySlotRequestOutcomeHitAndRecovery() {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.Map<String, TokenMetrics.SlotCounters> slots = new java.util.concurrent.ConcurrentHashMap<>();
+        TokenMetrics recording = new TokenMetrics() {
+            @Override
+            public void slotCreated(String bank, String scope, SlotCounters counters) {
+                slots.put(bank + " " + scope, counters);
+            }
+
+            @Override
+            public void requestCompleted(String bank, String outcome, long nanos, boolean background) {
+                events.add(bank + " " + outcome + (background ? " background" : ""));
+            }
+
+            @Override
+            public boolean countsHits() {
+                return true;
+            }
+        };
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, clock, POLICY, JSONB,
+                scheduler, Resilience.NONE, recording);
+        AccessToken first = m.token("13807");
+        m.token("13807");
+        m.token("13807");
+        TokenMetrics.SlotCounters counters = slots.get("13807 pisp");
+        assertEquals(1, counters.requests());
+        assertEquals(2, counters.hits());
+        assertEquals(3585, Math.round(counters.tokenExpiresInSeconds()));
+        assertTrue(m.invalidate(first));
+        assertEquals(1, counters.invalidTokenRecoveries());
+        bank.answer = () -> new HttpReply(401, "application/json", "{\"error\":\"invalid_client\"}");
+        assertThrows(TokenRequestRejectedException.class, () -> m.token("13807"));
+        assertEquals(List.of("13807 success", "13807 TokenRequestRejectedException"), events);
+        assertEquals(1, counters.failures());
+        assertEquals(-1, counters.tokenAgeSeconds());
+        assertEquals(0, counters.circuitOpen());
+    }
+
+    @Test
     void missingClientIdFailsWithTheKeyToSetAndSendsNothing() {
         var e = assertThrows(ConfigurationException.class, () -> manager(null, POLICY).token("13807"));
         assertTrue(e.getMessage().contains("psd2.client-id"));
