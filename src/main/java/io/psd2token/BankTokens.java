@@ -116,7 +116,6 @@ public class BankTokens {
         // An application (or a test) may provide its own clock bean; otherwise the JVM clocks are used.
         TokenClock clock = clocks.isResolvable() ? clocks.get() : TokenClock.system();
         http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
-        scheduler = scheduler();
 
         // Everything that can be checked before the first payment is checked now, and reported together.
         List<String> problems = new ArrayList<>(settings.problems());
@@ -140,6 +139,8 @@ public class BankTokens {
             checkRoles(bank.value(), endpoints.defaultScope());
             return endpoints;
         };
+        // Only now: a failed start must not leave a scheduler thread of ours behind.
+        scheduler = scheduler();
         // The application's metrics binding, if it provides one (a CDI bean implementing TokenMetrics).
         TokenMetrics reporting = metrics.isResolvable() ? metrics.get() : TokenMetrics.NONE;
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
