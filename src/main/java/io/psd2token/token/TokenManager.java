@@ -331,7 +331,7 @@ public final class TokenManager {
         long now = clock.nanoTime();
         if (cached != null && cached.usableAt(now)) {
             // Stale (or marked so early by invalidation of freshness): serve it, refresh behind it.
-            refreshInBackground(slot, now);
+            refreshInBackground(slot, now, cached);
             if (countHits) {
                 slot.hits.increment();
             }
@@ -358,7 +358,7 @@ public final class TokenManager {
         }
         long now = clock.nanoTime();
         if (cached != null && cached.usableAt(now)) {
-            refreshInBackground(slot, now);
+            refreshInBackground(slot, now, cached);
             return CompletableFuture.completedFuture(cached.token);
         }
         CompletableFuture<CachedToken> request;
@@ -414,7 +414,7 @@ public final class TokenManager {
         }
     }
 
-    private void refreshInBackground(TokenSlot slot, long now) {
+    private void refreshInBackground(TokenSlot slot, long now, CachedToken stale) {
         if (slot.inFlight.get() != null || now - slot.nextBackgroundAttemptNanos < 0) {
             return;
         }
@@ -423,11 +423,21 @@ public final class TokenManager {
             return;
         }
         CompletableFuture<CachedToken> mine = new CompletableFuture<>();
-        if (slot.inFlight.compareAndSet(null, mine)) {
-            submit(slot, mine, true);
-        } else {
+        if (!slot.inFlight.compareAndSet(null, mine)) {
             circuit(slot).release();
+            return;
         }
+        // A caller that read the stale token before a refresh finished must not start another one: only the
+        // token still current may be refreshed (found by the storm benchmark, replayed by RefreshRaceCheck).
+        CachedToken current = slot.current.get();
+        if (current != stale && current != null && current.usableAt(clock.nanoTime())) {
+            circuit(slot).release();
+            // Anyone who joined meanwhile gets the token already there.
+            mine.complete(current);
+            slot.inFlight.compareAndSet(mine, null);
+            return;
+        }
+        submit(slot, mine, true);
     }
 
     private void submit(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {

@@ -1,0 +1,87 @@
+package io.psd2token.token;
+
+import io.psd2token.bench.Contenders;
+import io.psd2token.bench.FakeTokenEndpoint;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Our hot path taken apart, in the same run as {@code HotPathBenchmark}: the slot lookup alone, the reads of
+ * the slot alone, and {@code token(bkcode)} without {@code value()}. It lives in the token package (bench
+ * sources only) to read the package-private slot; the slot is taken from the real manager once, by
+ * reflection, in the set-up.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseG1GC"})
+public class HotPathParts {
+
+    private FakeTokenEndpoint endpoint;
+    private TokenManager manager;
+    private Map<String, TokenSlot> defaultSlots;
+    private TokenSlot slot;
+    private String bkcode;
+
+    /** Builds the manager, fetches its token and takes its slot map and slot. */
+    @Setup(Level.Trial)
+    @SuppressWarnings("unchecked")
+    public void setUp() throws IOException, ReflectiveOperationException {
+        endpoint = FakeTokenEndpoint.start(0, 3600);
+        manager = Contenders.ours(endpoint, TokenPolicy.DEFAULT);
+        bkcode = new StringBuilder("13807").toString();
+        manager.token(bkcode);
+        Field field = TokenManager.class.getDeclaredField("defaultSlots");
+        field.setAccessible(true);
+        defaultSlots = (Map<String, TokenSlot>) field.get(manager);
+        slot = defaultSlots.get(bkcode);
+    }
+
+    /** Fails the trial unless exactly one token was fetched. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            long n = endpoint.requests("ours");
+            if (n != 1) {
+                throw new IllegalStateException("ours sent " + n + " token requests instead of 1");
+            }
+        } finally {
+            endpoint.close();
+        }
+    }
+
+    /** {@code token(bkcode)}: lookup and slot reads, without {@code value()}. */
+    @Benchmark
+    public AccessToken oursToken() {
+        return manager.token(bkcode);
+    }
+
+    /** The first half: {@code defaultSlots.get(bkcode)}. */
+    @Benchmark
+    public Object partSlotLookup() {
+        return defaultSlots.get(bkcode);
+    }
+
+    /** The second half, as {@code tokenFrom(slot)} does it while fresh: two volatile reads. */
+    @Benchmark
+    public AccessToken partSlotReads() {
+        CachedToken cached = slot.current.get();
+        return cached != null && cached.fresh ? cached.token : null;
+    }
+}
