@@ -136,6 +136,65 @@ class TokenManagerTest {
     }
 
     @Test
+    void aCallerStillHoldingTheOldStaleTokenDoesNotStartASecondRefresh() throws Exception {
+        // Regression: found by the refresh storm benchmark (docs/performance.md), replayed step by step here.
+        PausingClock pausing = new PausingClock(clock);
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, pausing, POLICY,
+                JSONB, scheduler);
+        m.token("13807");
+        advance(Duration.ofSeconds(3540));
+        // Caller A reads the stale token and is held inside its clock read.
+        Thread a = new Thread(() -> m.token("13807"), "caller-A");
+        pausing.pause(a);
+        a.start();
+        assertTrue(pausing.paused.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        // Caller B starts the one background refresh, which completes.
+        m.token("13807");
+        scheduler.runPending();
+        assertEquals(2, bank.requests.get());
+        // A resumes with the token it read before the refresh: it must not start another one.
+        pausing.resume.countDown();
+        a.join(5_000);
+        scheduler.runPending();
+        assertEquals(2, bank.requests.get(), "one request per refresh");
+    }
+
+    /** Delegates to a clock, holding one chosen thread inside nanoTime() until told to go on. */
+    private static final class PausingClock implements TokenClock {
+        private final TokenClock delegate;
+        private volatile Thread toPause;
+        final java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+
+        PausingClock(TokenClock delegate) {
+            this.delegate = delegate;
+        }
+
+        void pause(Thread t) {
+            toPause = t;
+        }
+
+        @Override
+        public long nanoTime() {
+            if (Thread.currentThread() == toPause) {
+                toPause = null;
+                paused.countDown();
+                try {
+                    resume.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return delegate.nanoTime();
+        }
+
+        @Override
+        public java.time.Instant now() {
+            return delegate.now();
+        }
+    }
+
+    @Test
     void expiredTokenIsNeverServedAndTheCallerWaitsForANewOne() {
         AccessToken first = manager.token("13807");
         advance(Duration.ofSeconds(3585).minusNanos(1));
