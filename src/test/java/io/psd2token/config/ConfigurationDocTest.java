@@ -2,32 +2,72 @@ package io.psd2token.config;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.psd2token.BankTokens;
+import io.psd2token.bank.BankDirectory;
+import io.psd2token.identity.ClientIds;
+import io.psd2token.identity.RoleCheck;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** docs/configuration.md cannot drift from the code: every key constant must be documented there. */
+/**
+ * The configuration docs cannot drift from the code: every MicroProfile Config key the library reads is in
+ * docs/configuration.md, and every property the server-config scripts read is in docs/live-setup.md's table.
+ */
 class ConfigurationDocTest {
+
+    private static final Pattern CLI_PROPERTY = Pattern.compile("\\$\\{(psd2\\.[a-z0-9.-]+)(:[^}]*)?}");
 
     @Test
     void everyConfigurationKeyIsDocumented() throws Exception {
         String doc = Files.readString(Path.of("docs/configuration.md"), StandardCharsets.UTF_8);
-        int keys = 0;
-        for (Field f : Psd2Config.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-                String value = (String) f.get(null);
-                if (value.startsWith("psd2.") && !value.endsWith(".")) {
-                    keys++;
-                    assertTrue(doc.contains("`" + value + "`"), value + " is not documented in docs/configuration.md");
+        List<String> keys = new ArrayList<>();
+        for (Class<?> owner : List.of(Psd2Config.class, BankTokens.class, BankDirectory.class, RoleCheck.class,
+                ClientIds.class)) {
+            for (Field f : owner.getFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+                    String value = (String) f.get(null);
+                    if (value.startsWith("psd2.") && !value.endsWith(".")) {
+                        keys.add(value);
+                    }
                 }
             }
         }
-        for (String perBank : new String[] {"token-endpoint", "api-base", "scope"}) {
+        for (String key : keys) {
+            assertTrue(doc.contains("`" + key + "`"), key + " is not documented in docs/configuration.md");
+        }
+        for (String perBank : new String[] {"token-endpoint", "api-base", "scope", "request-style"}) {
             assertTrue(doc.contains("`psd2.bank.<bkcode>." + perBank + "`"), perBank);
         }
-        assertTrue(keys >= 10, "found the key constants");
+        assertTrue(keys.size() >= 20, "found the key constants: " + keys);
+    }
+
+    @Test
+    void everyServerConfigPropertyIsDocumented() throws IOException {
+        String doc = Files.readString(Path.of("docs/live-setup.md"), StandardCharsets.UTF_8);
+        Set<String> properties = new TreeSet<>();
+        try (Stream<Path> scripts = Files.list(Path.of("server-config"))) {
+            for (Path script : scripts.filter(p -> p.toString().endsWith(".cli")).toList()) {
+                Matcher m = CLI_PROPERTY.matcher(Files.readString(script, StandardCharsets.UTF_8));
+                while (m.find()) {
+                    properties.add(m.group(1));
+                }
+            }
+        }
+        assertTrue(properties.size() >= 10, "found the properties: " + properties);
+        for (String property : properties) {
+            assertTrue(doc.contains("`" + property + "`"), property + " is not documented in docs/live-setup.md");
+        }
     }
 }
