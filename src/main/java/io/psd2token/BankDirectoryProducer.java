@@ -13,8 +13,8 @@ import org.eclipse.microprofile.config.Config;
  * Makes the {@link BankDirectory} injectable ({@code @Inject BankDirectory banks;}), built once from the shipped
  * list and MicroProfile Config.
  *
- * <p>The directory is built when the application starts, so a malformed bank key fails the deployment with a
- * message naming the key instead of failing a PSU's first request.
+ * <p>The directory is built when the application starts; a malformed bank key becomes a line of the start-up
+ * report of {@link BankTokens}, which fails the deployment, instead of failing a PSU's first request.
  */
 @ApplicationScoped
 public class BankDirectoryProducer {
@@ -27,7 +27,8 @@ public class BankDirectoryProducer {
 
     @PostConstruct
     void load() {
-        directory = BankDirectory.load(key -> config.getOptionalValue(key, String.class));
+        // Invalid values are kept as problems: BankTokens puts them in the one start-up report.
+        directory = BankDirectory.read(key -> config.getOptionalValue(key, String.class));
     }
 
     // Empty on purpose: to deliver the event the container creates this bean, which runs load() while the

@@ -118,7 +118,8 @@ public class BankTokens {
         http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout());
 
         // Everything that can be checked before the first payment is checked now, and reported together.
-        List<String> problems = new ArrayList<>(settings.problems());
+        List<String> problems = new ArrayList<>(directory.problems());
+        problems.addAll(settings.problems());
         List<Bkcode> enabled = directory.all().stream().filter(Bank::enabled).map(Bank::bkcode).toList();
         problems.addAll(settings.checkBanks(enabled));
         problems.addAll(tlsProblems(enabled));

@@ -81,29 +81,34 @@ public final class BankDirectory {
     private final Map<Bkcode, String[]> searchWords;
     // Why a bank is disabled, for the message of require(): the key that disabled it.
     private final Map<Bkcode, String> disabledBy;
+    // Invalid configuration values, one line each; the shipped entries stand in for them.
+    private final List<String> problems;
 
     private BankDirectory(List<Bank> shipped, Function<String, Optional<String>> config) {
         Settings settings = new Settings(config);
+        List<String> found = new ArrayList<>();
         Map<Bkcode, Bank> entries = new TreeMap<>(Comparator.comparing(Bkcode::value));
         shipped.forEach(b -> entries.put(b.bkcode(), b));
-        for (Bkcode extra : settings.codes(EXTRA_BANKS)) {
+        List<Bkcode> extras = collect(found, () -> settings.codes(EXTRA_BANKS), List.<Bkcode>of());
+        for (Bkcode extra : extras) {
             // A code the file already has is tolerated: a later release may ship a bank a deployment declared.
             entries.putIfAbsent(extra, new Bank(extra, "Bank " + extra, "", Network.OTHER, List.of(), false, true, ""));
         }
-        List<Bkcode> only = settings.codes(ONLY_BANKS);
+        List<Bkcode> only = collect(found, () -> settings.codes(ONLY_BANKS), List.<Bkcode>of());
         for (Bkcode listed : only) {
             if (!entries.containsKey(listed)) {
-                throw new ConfigurationException(ONLY_BANKS + " lists " + listed + ", which is not in the bank"
-                        + " directory; declare it with " + EXTRA_BANKS + "=" + listed);
+                found.add(ONLY_BANKS + " lists " + listed + ", which is not in the bank directory; declare it with "
+                        + EXTRA_BANKS + "=" + listed);
             }
         }
         Map<Bkcode, Bank> configured = new LinkedHashMap<>();
         Map<Bkcode, String[]> words = new HashMap<>();
         Map<Bkcode, String> reasons = new HashMap<>();
         for (Bank entry : entries.values()) {
-            Optional<Boolean> explicit = settings.bool(key(entry.bkcode(), ENABLED));
+            Optional<Boolean> explicit = collect(found, () -> settings.bool(key(entry.bkcode(), ENABLED)),
+                    Optional.<Boolean>empty());
             boolean listed = only.isEmpty() || only.contains(entry.bkcode());
-            Bank bank = settings.override(entry).withEnabled(explicit.orElse(listed));
+            Bank bank = collect(found, () -> settings.override(entry), entry).withEnabled(explicit.orElse(listed));
             if (!bank.enabled()) {
                 reasons.put(bank.bkcode(), explicit.isPresent() ? key(bank.bkcode(), ENABLED) + "=false"
                         : ONLY_BANKS + " (it is not listed there)");
@@ -111,6 +116,7 @@ public final class BankDirectory {
             configured.put(bank.bkcode(), bank);
             words.put(bank.bkcode(), words(bank));
         }
+        this.problems = List.copyOf(found);
         this.banks = Map.copyOf(configured);
         this.all = List.copyOf(configured.values());
         this.searchWords = Map.copyOf(words);
@@ -127,6 +133,21 @@ public final class BankDirectory {
      * @throws IllegalStateException naming the line, when the shipped list is malformed
      */
     public static BankDirectory load(Function<String, Optional<String>> config) {
+        BankDirectory directory = read(config);
+        if (!directory.problems.isEmpty()) {
+            throw ConfigurationException.report(directory.problems);
+        }
+        return directory;
+    }
+
+    /**
+     * As {@link #load}, but keeps invalid values as {@link #problems()} instead of throwing, so that they can
+     * join the application's single start-up report.
+     *
+     * @param config looks a key up
+     * @return the directory, with the shipped values where configured ones were invalid
+     */
+    public static BankDirectory read(Function<String, Optional<String>> config) {
         try (InputStream in = BankDirectory.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(resourcePath() + " is missing from the library jar");
@@ -134,6 +155,25 @@ public final class BankDirectory {
             return new BankDirectory(parse(new InputStreamReader(in, StandardCharsets.UTF_8), resourcePath()), config);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + resourcePath(), e);
+        }
+    }
+
+    /**
+     * The invalid configuration values found, one line each naming its key.
+     *
+     * @return the problems; empty when the configuration is valid
+     */
+    public List<String> problems() {
+        return problems;
+    }
+
+    // Runs one read of configuration; a ConfigurationException becomes a problem and the fallback is used.
+    private static <T> T collect(List<String> problems, java.util.function.Supplier<T> read, T fallback) {
+        try {
+            return read.get();
+        } catch (ConfigurationException e) {
+            problems.add(e.getMessage());
+            return fallback;
         }
     }
 
@@ -148,7 +188,11 @@ public final class BankDirectory {
 
     /** A directory of the given banks changed by configuration; for tests. */
     static BankDirectory of(List<Bank> banks, Function<String, Optional<String>> config) {
-        return new BankDirectory(banks, config);
+        BankDirectory directory = new BankDirectory(banks, config);
+        if (!directory.problems.isEmpty()) {
+            throw ConfigurationException.report(directory.problems);
+        }
+        return directory;
     }
 
     /**

@@ -165,6 +165,18 @@ class BankDirectoryTest {
     }
 
     @Test
+    void everyBadDirectoryValueIsCollectedAndLoadReportsThemAtOnce() {
+        Map<String, String> bad = Map.of("psd2.bank.17515.enabled", "maybe", "psd2.bank.13807.network", "BANK",
+                "psd2.banks.only", "13807,99999");
+        BankDirectory read = BankDirectory.read(key -> Optional.ofNullable(bad.get(key)));
+        assertEquals(3, read.problems().size(), read.problems().toString());
+        assertTrue(read.find(Bkcode.of("17515")).isPresent(), "the shipped entry stands in for the bad value");
+        var e = assertThrows(ConfigurationException.class, () -> BankDirectory.load(key -> Optional.ofNullable(bad.get(key))));
+        assertTrue(e.getMessage().startsWith("psd2-token configuration has 3 problems"), e.getMessage());
+        assertTrue(BankDirectory.defaults().problems().isEmpty());
+    }
+
+    @Test
     void aDisabledBankIsKnownButRefusedWithTheKeyThatEnablesIt() {
         config.put("psd2.bank.10107.enabled", "false");
         BankDirectory d = directory();
