@@ -101,6 +101,7 @@ public class BankTokens {
     private URI probeEndpoint;
     private JdkBankHttp http;
     private TokenScheduler scheduler;
+    private Duration checkInterval;
     private RoleCheck roleCheck;
     private final Set<String> roleChecked = ConcurrentHashMap.newKeySet();
     private ElytronSslContexts sslContexts;
@@ -146,6 +147,7 @@ public class BankTokens {
         TokenMetrics reporting = metrics.isResolvable() ? metrics.get() : TokenMetrics.NONE;
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
                 settings.resilience(), reporting);
+        checkInterval = readCheckInterval();
         scheduleIdentityCheck();
     }
 
@@ -253,7 +255,7 @@ public class BankTokens {
     }
 
     private void scheduleIdentityCheck() {
-        Duration interval = checkInterval();
+        Duration interval = checkInterval;
         if (probeEndpoint == null || interval.isZero()) {
             return;
         }
@@ -268,7 +270,7 @@ public class BankTokens {
         }, interval.toNanos());
     }
 
-    private Duration checkInterval() {
+    private Duration readCheckInterval() {
         String raw = config.getOptionalValue(CHECK_INTERVAL, String.class).orElse("5m");
         return Psd2Config.parseDuration(CHECK_INTERVAL, raw);
     }

@@ -1,6 +1,7 @@
 package io.psd2token;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /** A configuration value is missing or invalid; the message names the key and what a valid value looks like. */
 public final class ConfigurationException extends BankTokenException {
@@ -18,6 +19,25 @@ public final class ConfigurationException extends BankTokenException {
      */
     public ConfigurationException(String bkcode, String message) {
         super(bkcode, message, null);
+    }
+
+    /**
+     * Runs one read of configuration; if it fails with a ConfigurationException, its message becomes a line
+     * of {@code problems} and the fallback is used, so that one report can list every problem at once.
+     *
+     * @param problems where problems are collected
+     * @param read the read to run
+     * @param fallback the value used in place of an invalid one
+     * @param <T> the value's type
+     * @return the value read, or the fallback
+     */
+    public static <T> T collect(List<String> problems, Supplier<T> read, T fallback) {
+        try {
+            return read.get();
+        } catch (ConfigurationException e) {
+            problems.add(e.getMessage());
+            return fallback;
+        }
     }
 
     /**

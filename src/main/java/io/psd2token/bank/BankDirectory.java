@@ -89,12 +89,12 @@ public final class BankDirectory {
         List<String> found = new ArrayList<>();
         Map<Bkcode, Bank> entries = new TreeMap<>(Comparator.comparing(Bkcode::value));
         shipped.forEach(b -> entries.put(b.bkcode(), b));
-        List<Bkcode> extras = collect(found, () -> settings.codes(EXTRA_BANKS), List.<Bkcode>of());
+        List<Bkcode> extras = ConfigurationException.collect(found, () -> settings.codes(EXTRA_BANKS), List.<Bkcode>of());
         for (Bkcode extra : extras) {
             // A code the file already has is tolerated: a later release may ship a bank a deployment declared.
             entries.putIfAbsent(extra, new Bank(extra, "Bank " + extra, "", Network.OTHER, List.of(), false, true, ""));
         }
-        List<Bkcode> only = collect(found, () -> settings.codes(ONLY_BANKS), List.<Bkcode>of());
+        List<Bkcode> only = ConfigurationException.collect(found, () -> settings.codes(ONLY_BANKS), List.<Bkcode>of());
         for (Bkcode listed : only) {
             if (!entries.containsKey(listed)) {
                 found.add(ONLY_BANKS + " lists " + listed + ", which is not in the bank directory; declare it with "
@@ -105,10 +105,10 @@ public final class BankDirectory {
         Map<Bkcode, String[]> words = new HashMap<>();
         Map<Bkcode, String> reasons = new HashMap<>();
         for (Bank entry : entries.values()) {
-            Optional<Boolean> explicit = collect(found, () -> settings.bool(key(entry.bkcode(), ENABLED)),
+            Optional<Boolean> explicit = ConfigurationException.collect(found, () -> settings.bool(key(entry.bkcode(), ENABLED)),
                     Optional.<Boolean>empty());
             boolean listed = only.isEmpty() || only.contains(entry.bkcode());
-            Bank bank = collect(found, () -> settings.override(entry), entry).withEnabled(explicit.orElse(listed));
+            Bank bank = ConfigurationException.collect(found, () -> settings.override(entry), entry).withEnabled(explicit.orElse(listed));
             if (!bank.enabled()) {
                 reasons.put(bank.bkcode(), explicit.isPresent() ? key(bank.bkcode(), ENABLED) + "=false"
                         : ONLY_BANKS + " (it is not listed there)");
@@ -165,16 +165,6 @@ public final class BankDirectory {
      */
     public List<String> problems() {
         return problems;
-    }
-
-    // Runs one read of configuration; a ConfigurationException becomes a problem and the fallback is used.
-    private static <T> T collect(List<String> problems, java.util.function.Supplier<T> read, T fallback) {
-        try {
-            return read.get();
-        } catch (ConfigurationException e) {
-            problems.add(e.getMessage());
-            return fallback;
-        }
     }
 
     /**

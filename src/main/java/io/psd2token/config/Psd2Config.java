@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -116,33 +115,33 @@ public final class Psd2Config implements BankRegistry {
     public Psd2Config(Function<String, Optional<String>> source) {
         this.source = source;
         List<String> problems = new ArrayList<>();
-        this.environment = check(problems, this::readEnvironment, "live");
+        this.environment = ConfigurationException.collect(problems, this::readEnvironment, "live");
         boolean sandbox = environment.equals("sandbox");
         String tokenDefault = sandbox ? SANDBOX_TOKEN_ENDPOINT_TEMPLATE : DEFAULT_TOKEN_ENDPOINT_TEMPLATE;
         String apiDefault = sandbox ? SANDBOX_API_BASE_TEMPLATE : DEFAULT_API_BASE_TEMPLATE;
-        this.tokenEndpointTemplate = check(problems, () -> template(TOKEN_ENDPOINT_TEMPLATE, tokenDefault), tokenDefault);
-        this.apiBaseTemplate = check(problems, () -> template(API_BASE_TEMPLATE, apiDefault), apiDefault);
+        this.tokenEndpointTemplate = ConfigurationException.collect(problems, () -> template(TOKEN_ENDPOINT_TEMPLATE, tokenDefault), tokenDefault);
+        this.apiBaseTemplate = ConfigurationException.collect(problems, () -> template(API_BASE_TEMPLATE, apiDefault), apiDefault);
         this.clientId = value(CLIENT_ID).orElse(null);
-        this.scope = check(problems, () -> scope(SCOPE, value(SCOPE).orElse("pisp")), Scope.PISP);
+        this.scope = ConfigurationException.collect(problems, () -> scope(SCOPE, value(SCOPE).orElse("pisp")), Scope.PISP);
         TokenPolicy p = TokenPolicy.DEFAULT;
         this.tokenPolicy = new TokenPolicy(
-                check(problems, () -> duration(DEFAULT_EXPIRES_IN, p.defaultLifetime(), false), p.defaultLifetime()),
-                check(problems, () -> duration(MAX_TOKEN_LIFETIME, p.maxLifetime(), false), p.maxLifetime()),
-                check(problems, () -> duration(REFRESH_SKEW, p.refreshSkew(), true), p.refreshSkew()),
-                check(problems, () -> duration(EXPIRY_MARGIN, p.expiryMargin(), true), p.expiryMargin()),
-                check(problems, () -> duration(TOKEN_WAIT_TIMEOUT, p.waitTimeout(), false), p.waitTimeout()),
-                check(problems, () -> duration(FAILURE_BACKOFF, p.failureBackoff(), true), p.failureBackoff()));
+                ConfigurationException.collect(problems, () -> duration(DEFAULT_EXPIRES_IN, p.defaultLifetime(), false), p.defaultLifetime()),
+                ConfigurationException.collect(problems, () -> duration(MAX_TOKEN_LIFETIME, p.maxLifetime(), false), p.maxLifetime()),
+                ConfigurationException.collect(problems, () -> duration(REFRESH_SKEW, p.refreshSkew(), true), p.refreshSkew()),
+                ConfigurationException.collect(problems, () -> duration(EXPIRY_MARGIN, p.expiryMargin(), true), p.expiryMargin()),
+                ConfigurationException.collect(problems, () -> duration(TOKEN_WAIT_TIMEOUT, p.waitTimeout(), false), p.waitTimeout()),
+                ConfigurationException.collect(problems, () -> duration(FAILURE_BACKOFF, p.failureBackoff(), true), p.failureBackoff()));
         Resilience r = Resilience.DEFAULT;
         Resilience resilienceRead = new Resilience(
-                check(problems, () -> count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1), r.maxAttempts()),
-                check(problems, () -> duration(RETRY_DELAY, r.retryDelay(), true), r.retryDelay()),
-                check(problems, () -> duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true), r.maxRetryDelay()),
-                check(problems, () -> count(CIRCUIT_FAILURE_THRESHOLD, r.circuitThreshold(), 0), r.circuitThreshold()),
-                check(problems, () -> duration(CIRCUIT_OPEN_FOR, r.circuitOpenFor(), false), r.circuitOpenFor()),
-                check(problems, () -> count(MAX_WAITING_CALLERS, r.maxWaitingCallers(), 0), r.maxWaitingCallers()));
-        this.connectTimeout = check(problems, () -> duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false),
+                ConfigurationException.collect(problems, () -> count(RETRY_MAX_ATTEMPTS, r.maxAttempts(), 1), r.maxAttempts()),
+                ConfigurationException.collect(problems, () -> duration(RETRY_DELAY, r.retryDelay(), true), r.retryDelay()),
+                ConfigurationException.collect(problems, () -> duration(RETRY_MAX_DELAY, r.maxRetryDelay(), true), r.maxRetryDelay()),
+                ConfigurationException.collect(problems, () -> count(CIRCUIT_FAILURE_THRESHOLD, r.circuitThreshold(), 0), r.circuitThreshold()),
+                ConfigurationException.collect(problems, () -> duration(CIRCUIT_OPEN_FOR, r.circuitOpenFor(), false), r.circuitOpenFor()),
+                ConfigurationException.collect(problems, () -> count(MAX_WAITING_CALLERS, r.maxWaitingCallers(), 0), r.maxWaitingCallers()));
+        this.connectTimeout = ConfigurationException.collect(problems, () -> duration(CONNECT_TIMEOUT, Duration.ofSeconds(5), false),
                 Duration.ofSeconds(5));
-        this.requestTimeout = check(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
+        this.requestTimeout = ConfigurationException.collect(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
                 Duration.ofSeconds(10));
         // One attempt may take the request timeout plus a failure diagnosis: retries must fit in the wait.
         this.resilience = resilienceRead.withAttemptTimeout(requestTimeout.plus(JdkBankHttp.MAX_DIAGNOSIS));
@@ -188,7 +187,7 @@ public final class Psd2Config implements BankRegistry {
     public List<String> checkBanks(Collection<Bkcode> banks) {
         List<String> problems = new ArrayList<>();
         for (Bkcode bank : banks) {
-            check(problems, () -> endpoints(bank), null);
+            ConfigurationException.collect(problems, () -> endpoints(bank), null);
         }
         return problems;
     }
@@ -272,16 +271,6 @@ public final class Psd2Config implements BankRegistry {
             }
         }
         return new BankEndpoints(bank, token, api, bankScope, style);
-    }
-
-    // Runs one read; a ConfigurationException becomes a line of the report and the fallback is used.
-    private static <T> T check(List<String> problems, Supplier<T> read, T fallback) {
-        try {
-            return read.get();
-        } catch (ConfigurationException e) {
-            problems.add(e.getMessage());
-            return fallback;
-        }
     }
 
     private Optional<String> value(String key) {

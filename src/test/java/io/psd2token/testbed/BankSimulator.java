@@ -1428,7 +1428,7 @@ public final class BankSimulator implements AutoCloseable {
                 case UNTRUSTED_SERVER_CERTIFICATE -> certificates.untrusted;
                 case SERVER_CERTIFICATE_FOR_ANOTHER_HOST -> certificates.otherHost;
                 case CLIENT_CERTIFICATE_REFUSED_BY_TLS -> serverSslContext(serverKeyManagers,
-                        new RefusingClientTrustManager());
+                        new AnyClientChainTrustManager(true));
                 case TLS_PROTOCOL_MISMATCH, TLS_NO_COMMON_CIPHER_SUITE -> serverSslContext(serverKeyManagers,
                         new AnyClientChainTrustManager());
                 default -> throw new IllegalStateException("not a TLS fault: " + fault);
@@ -1534,49 +1534,6 @@ public final class BankSimulator implements AutoCloseable {
         }
     }
 
-    /** Refuses every client chain at the TLS layer, as a bank whose TLS front end does not accept the QWAC. */
-    private static final class RefusingClientTrustManager extends X509ExtendedTrustManager {
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the bank's TLS front end refuses this client certificate");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the simulator never acts as a TLS client");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            checkServerTrusted(chain, authType);
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    }
-
     /**
      * Accepts whatever client chain is presented at the TLS layer.
      *
@@ -1588,8 +1545,22 @@ public final class BankSimulator implements AutoCloseable {
      */
     private static final class AnyClientChainTrustManager extends X509ExtendedTrustManager {
 
+        // True for a bank whose TLS front end does not accept the QWAC: every client chain is refused.
+        private final boolean refuseAll;
+
+        AnyClientChainTrustManager() {
+            this(false);
+        }
+
+        AnyClientChainTrustManager(boolean refuseAll) {
+            this.refuseAll = refuseAll;
+        }
+
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            if (refuseAll) {
+                throw new CertificateException("the bank's TLS front end refuses this client certificate");
+            }
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("no client certificate");
             }
