@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * second background refresh, because {@code refreshInBackground} does not check that the token it saw is
  * still the current one.
  *
+ * <p>Since the scheduler itself starts the refresh at the stale point, callers only take that path when the
+ * refresh failed (or is overdue), so the replay first fails the scheduler's refresh once.
+ *
  * <p>A hand-driven clock pauses that caller inside its clock read (the first thing {@code slowToken} does
  * after reading the token) and a hand-driven scheduler runs the refresh when told. Prints the number of
  * token requests across one refresh: 1 is single-flight, 2 is the race. Usage: {@code java -cp
@@ -38,8 +41,13 @@ public final class RefreshRaceCheck {
     /** Runs the interleaving and prints the request count. */
     public static void main(String[] args) throws Exception {
         AtomicInteger requests = new AtomicInteger();
-        BankHttp http = (uri, form) -> new HttpReply(200, "application/json", "{\"access_token\":\"t"
-                + requests.incrementAndGet() + "\",\"token_type\":\"Bearer\",\"expires_in\":100}");
+        java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+        BankHttp http = (uri, form) -> {
+            int n = requests.incrementAndGet();
+            return failNext.getAndSet(false) ? new HttpReply(503, "application/json", "{\"error\":\"busy\"}")
+                    : new HttpReply(200, "application/json", "{\"access_token\":\"t" + n
+                            + "\",\"token_type\":\"Bearer\",\"expires_in\":100}");
+        };
         PausingClock clock = new PausingClock();
         ManualScheduler scheduler = new ManualScheduler();
         URI uri = URI.create("http://127.0.0.1/token");
@@ -50,7 +58,11 @@ public final class RefreshRaceCheck {
 
         manager.token(Contenders.BKCODE); // request 1: the first token, fresh for 50 s, usable for 90 s
         clock.nanos = TimeUnit.SECONDS.toNanos(60); // stale now
-        scheduler.runDue(clock.nanos); // the scheduled end of freshness
+        scheduler.runDue(clock.nanos); // the scheduler starts the refresh at the stale point...
+        failNext.set(true);
+        scheduler.runQueued(); // ...which fails (request 2), so callers check the clock and retry it
+        clock.nanos += TimeUnit.SECONDS.toNanos(2); // past the failure back-off
+        int beforeRace = requests.get();
 
         // Caller A reads the stale token and is paused in its clock read, before it looks at the slot.
         Thread a = new Thread(() -> manager.token(Contenders.BKCODE), "caller-A");
@@ -68,8 +80,9 @@ public final class RefreshRaceCheck {
         a.join(TimeUnit.SECONDS.toMillis(10));
         scheduler.runQueued();
         int total = requests.get();
-        System.out.println("token requests: " + total + " (1 before the refresh, " + (afterRefresh - 1)
-                + " by the refresh, " + (total - afterRefresh) + " started afterwards by the paused caller)");
+        System.out.println("token requests: " + total + " (" + beforeRace + " before the retried refresh, "
+                + (afterRefresh - beforeRace) + " by the refresh, " + (total - afterRefresh)
+                + " started afterwards by the paused caller)");
         System.out.println(total - afterRefresh == 0 ? "single-flight held"
                 : "single-flight broken: a caller holding the old token started a second refresh");
     }

@@ -40,9 +40,11 @@ import java.util.logging.Logger;
  * Obtains client-credentials tokens from banks and keeps one per (bank, scope) fresh.
  *
  * <p>The life of a token (see {@link TokenPolicy}): <b>fresh</b> — handed out with two volatile reads and
- * no clock read, because a scheduled task, not the caller, marks the end of freshness; <b>stale</b> — still
- * handed out at once while exactly one background request fetches its successor; <b>expired</b> — never
- * handed out: callers wait, all on the same request (single-flight), for at most the wait timeout.
+ * no clock read; <b>stale</b> — a scheduled task, not a caller, starts the one background request for its
+ * successor, and callers keep getting it on the same fast path until the successor replaces it (they fall
+ * back to checking the clock only if the refresh fails or has not landed half-way through the stale
+ * window); <b>expired</b> — never handed out: callers wait, all on the same request (single-flight), for at
+ * most the wait timeout.
  *
  * <p>Failures: a failed background refresh keeps the still-valid token and is retried with exponential
  * back-off; a failed blocking request fails all its waiters with the same typed error, and for the failure
@@ -330,7 +332,7 @@ public final class TokenManager {
     private AccessToken slowToken(TokenSlot slot, CachedToken cached) {
         long now = clock.nanoTime();
         if (cached != null && cached.usableAt(now)) {
-            // Stale (or marked so early by invalidation of freshness): serve it, refresh behind it.
+            // Stale with its refresh failed or overdue: serve it, and retry the refresh behind it (with back-off).
             refreshInBackground(slot, now, cached);
             if (countHits) {
                 slot.hits.increment();
@@ -414,18 +416,27 @@ public final class TokenManager {
         }
     }
 
-    private void refreshInBackground(TokenSlot slot, long now, CachedToken stale) {
-        if (slot.inFlight.get() != null || now - slot.nextBackgroundAttemptNanos < 0) {
-            return;
+    /**
+     * Starts the one background refresh of {@code stale} unless one is running, the back-off after a failed
+     * refresh has not passed, or the bank's circuit is open.
+     *
+     * @return true if a refresh of {@code stale} is under way (started now or before)
+     */
+    private boolean refreshInBackground(TokenSlot slot, long now, CachedToken stale) {
+        if (slot.inFlight.get() != null) {
+            return true;
+        }
+        if (now - slot.nextBackgroundAttemptNanos < 0) {
+            return false;
         }
         // An open circuit means the bank is down: keep serving the valid token, try again later.
         if (circuit(slot).allow(slot.endpoints.bank().value(), now) != null) {
-            return;
+            return false;
         }
         CompletableFuture<CachedToken> mine = new CompletableFuture<>();
         if (!slot.inFlight.compareAndSet(null, mine)) {
             circuit(slot).release();
-            return;
+            return true;
         }
         // A caller that read the stale token before a refresh finished must not start another one: only the
         // token still current may be refreshed (found by the storm benchmark, replayed by RefreshRaceCheck).
@@ -435,9 +446,32 @@ public final class TokenManager {
             // Anyone who joined meanwhile gets the token already there.
             mine.complete(current);
             slot.inFlight.compareAndSet(mine, null);
-            return;
+            return true;
         }
         submit(slot, mine, true);
+        return true;
+    }
+
+    /**
+     * Runs at the token's stale point: starts its refresh and leaves it fresh, so callers keep the hot path
+     * until the successor replaces it. If no refresh can start, or none has landed by the guard deadline,
+     * callers go back to checking the clock against the exact expiry.
+     */
+    private void turnStale(TokenSlot slot, CachedToken cached) {
+        if (slot.current.get() != cached) {
+            return;
+        }
+        long now = clock.nanoTime();
+        if (!refreshInBackground(slot, now, cached)) {
+            cached.fresh = false;
+            return;
+        }
+        long untilGuard = cached.guardAtNanos - now;
+        if (untilGuard <= 0) {
+            cached.fresh = false;
+        } else {
+            scheduler.schedule(() -> cached.fresh = false, untilGuard);
+        }
     }
 
     private void submit(TokenSlot slot, CompletableFuture<CachedToken> future, boolean background) {
@@ -492,16 +526,30 @@ public final class TokenManager {
                 circuit(slot).release();
             }
             recordFailure(slot, e, background, sentNanos);
+            if (background) {
+                endFastPath(slot);
+            }
             metrics.requestCompleted(bank, e.getClass().getSimpleName(), clock.nanoTime() - sentNanos, background);
             settle(slot, future, null, e);
         } catch (RuntimeException | Error e) {
             // Not one of ours (a bug or a JVM error): report it as it is, but never leave waiters hanging.
             circuit(slot).release();
             recordFailure(slot, null, background, sentNanos);
+            if (background) {
+                endFastPath(slot);
+            }
             settle(slot, future, null, e);
             if (e instanceof Error error) {
                 throw error;
             }
+        }
+    }
+
+    // After a failed background refresh: callers check the clock again and retry the refresh with back-off.
+    private static void endFastPath(TokenSlot slot) {
+        CachedToken current = slot.current.get();
+        if (current != null) {
+            current.fresh = false;
         }
     }
 
@@ -593,15 +641,14 @@ public final class TokenManager {
     }
 
     private void install(TokenSlot slot, CachedToken fetched) {
-        CachedToken previous = slot.current.getAndSet(fetched);
-        if (previous != null) {
-            previous.fresh = false;
-        }
+        // The predecessor keeps its flag: it is still valid, and a caller that read it just before this swap
+        // must not be sent down the slow path (its own guard task retires it).
+        slot.current.set(fetched);
         long untilStale = fetched.staleAtNanos - clock.nanoTime();
         if (untilStale <= 0) {
             fetched.fresh = false;
         } else {
-            scheduler.schedule(() -> fetched.fresh = false, untilStale);
+            scheduler.schedule(() -> turnStale(slot, fetched), untilStale);
         }
     }
 

@@ -143,6 +143,11 @@ class TokenManagerTest {
                 JSONB, scheduler);
         m.token("13807");
         advance(Duration.ofSeconds(3540));
+        // The refresh the scheduler starts at the stale point fails, so callers check the clock again.
+        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        scheduler.runPending();
+        bank.answer = null;
+        advance(Duration.ofSeconds(1));
         // Caller A reads the stale token and is held inside its clock read.
         Thread a = new Thread(() -> m.token("13807"), "caller-A");
         pausing.pause(a);
@@ -151,12 +156,12 @@ class TokenManagerTest {
         // Caller B starts the one background refresh, which completes.
         m.token("13807");
         scheduler.runPending();
-        assertEquals(2, bank.requests.get());
+        assertEquals(3, bank.requests.get());
         // A resumes with the token it read before the refresh: it must not start another one.
         pausing.resume.countDown();
         a.join(5_000);
         scheduler.runPending();
-        assertEquals(2, bank.requests.get(), "one request per refresh");
+        assertEquals(3, bank.requests.get(), "one request per refresh");
     }
 
     /** Delegates to a clock, holding one chosen thread inside nanoTime() until told to go on. */
@@ -199,17 +204,99 @@ class TokenManagerTest {
         AccessToken first = manager.token("13807");
         advance(Duration.ofSeconds(3585).minusNanos(1));
         assertSame(first, manager.token("13807"), "still valid one nanosecond before expiry minus margin");
-        scheduler.runPending(); // drop the background refresh the stale read queued... by running it
+        scheduler.runPending(); // the refresh the scheduler started at the stale point
         AccessToken refreshed = manager.token("13807");
         assertNotSame(first, refreshed);
 
-        // Now let the refreshed token expire without anyone reading it in its stale window.
-        advance(Duration.ofSeconds(3585));
+        // The refreshed token's own refresh fails, and nobody calls again before it expires.
+        advance(Duration.ofSeconds(3540));
+        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        assertEquals(1, scheduler.runPending());
+        bank.answer = null;
+        advance(Duration.ofSeconds(45));
         int before = bank.requests.get();
         AccessToken third = manager.token("13807");
         assertNotSame(refreshed, third);
         assertEquals(before + 1, bank.requests.get(), "a blocking request, not a background one");
         assertEquals(0, scheduler.pending());
+    }
+
+    @Test
+    void theSchedulerStartsTheRefreshAtTheStalePointAndCallersKeepTheFastPath() {
+        CountingClock counting = new CountingClock(clock);
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
+                JSONB, scheduler);
+        AccessToken first = m.token("13807");
+        advance(Duration.ofSeconds(3540));
+        assertEquals(1, scheduler.pending(), "refresh started by the scheduler, before any caller");
+        long reads = counting.reads.get();
+        assertSame(first, m.token("13807"));
+        assertEquals(reads, counting.reads.get(), "no clock read: callers keep the fast path while it runs");
+        assertEquals(1, scheduler.pending(), "still one refresh");
+        scheduler.runPending();
+        AccessToken second = m.token("13807");
+        assertNotSame(first, second);
+        assertEquals(2, bank.requests.get());
+        reads = counting.reads.get();
+        assertSame(second, m.token("13807"));
+        assertEquals(reads, counting.reads.get());
+    }
+
+    @Test
+    void aRefreshThatHasNotLandedByHalfTheStaleWindowSendsCallersBackToTheClock() {
+        CountingClock counting = new CountingClock(clock);
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
+                JSONB, scheduler);
+        AccessToken first = m.token("13807");
+        advance(Duration.ofSeconds(3540)); // refresh queued, never run: a bank that does not answer
+        advance(Duration.ofMillis(22_500).minusNanos(1));
+        long reads = counting.reads.get();
+        assertSame(first, m.token("13807"));
+        assertEquals(reads, counting.reads.get(), "fast path until 3540 s + (3585 s - 3540 s) / 2");
+        advance(Duration.ofNanos(1));
+        assertSame(first, m.token("13807"), "still valid, served after a clock check");
+        assertTrue(counting.reads.get() > reads, "the guard deadline sent callers back to the clock");
+        assertEquals(1, scheduler.pending(), "no second refresh while the first is in flight");
+    }
+
+    @Test
+    void aRefreshThatCannotStartEndsTheFastPathAtOnce() {
+        CountingClock counting = new CountingClock(clock);
+        // One failure opens the bank's circuit for two hours.
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
+                JSONB, scheduler, new Resilience(1, Duration.ofMillis(100), Duration.ofSeconds(1), 1,
+                        Duration.ofHours(2), 0));
+        AccessToken first = m.token("13807");
+        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        assertThrows(TokenRequestRejectedException.class, () -> m.token("13807", "aisp"));
+        bank.answer = null;
+        advance(Duration.ofSeconds(3540));
+        assertEquals(0, scheduler.pending(), "circuit open: the stale point cannot start a refresh");
+        long reads = counting.reads.get();
+        assertSame(first, m.token("13807"));
+        assertTrue(counting.reads.get() > reads, "callers check the clock, and retry once the circuit allows");
+        assertEquals(2, bank.requests.get());
+    }
+
+    /** Counts the monotonic clock reads, to tell the fast path (none) from the slow path. */
+    private static final class CountingClock implements TokenClock {
+        private final TokenClock delegate;
+        final AtomicInteger reads = new AtomicInteger();
+
+        CountingClock(TokenClock delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public long nanoTime() {
+            reads.incrementAndGet();
+            return delegate.nanoTime();
+        }
+
+        @Override
+        public java.time.Instant now() {
+            return delegate.now();
+        }
     }
 
     @Test
@@ -254,14 +341,25 @@ class TokenManagerTest {
 
     @Test
     void aLaggingSchedulerNeverCausesAnExpiredTokenToBeServedWhileItLagsLessThanTheStaleWindow() {
-        // Stale window = 60 s skew - 15 s margin = 45 s: a scheduler late by less than that is safe.
-        assertNoExpiredTokenServed(Duration.ofSeconds(44), true);
+        // Stale window = 60 s skew - 15 s margin = 45 s: the refresh the late stale task starts still lands in
+        // time when the scheduler is late by less than that.
+        assertNoExpiredTokenServed(Duration.ofSeconds(44), true, true);
         // The bound is real: a scheduler late by more than the window would let an expired token through,
         // which is why the window must exceed any plausible scheduling delay (and why 403 recovery exists).
-        assertNoExpiredTokenServed(Duration.ofSeconds(50), false);
+        assertNoExpiredTokenServed(Duration.ofSeconds(50), true, false);
     }
 
-    private void assertNoExpiredTokenServed(Duration lag, boolean expectSafe) {
+    @Test
+    void withABankThatNeverAnswersTheSameBoundHolds() {
+        // The refresh hangs, so the fast path ends by the guard deadline (half-way through the window) or, when
+        // the stale task itself runs after that deadline, at once: either way before expiry within the bound.
+        assertNoExpiredTokenServed(Duration.ofSeconds(10), false, true);
+        assertNoExpiredTokenServed(Duration.ofSeconds(30), false, true);
+        assertNoExpiredTokenServed(Duration.ofSeconds(44), false, true);
+        assertNoExpiredTokenServed(Duration.ofSeconds(50), false, false);
+    }
+
+    private void assertNoExpiredTokenServed(Duration lag, boolean bankAnswers, boolean expectSafe) {
         FakeClock c = new FakeClock();
         FakeScheduler lagging = new FakeScheduler(c);
         AtomicInteger n = new AtomicInteger();
@@ -272,16 +370,26 @@ class TokenManagerTest {
             return new HttpReply(200, "application/json",
                     "{\"access_token\":\"" + value + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
         };
-        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", http, c, POLICY, JSONB,
+        // Callers that find no usable token give up at once rather than wait for a refresh that never runs.
+        TokenPolicy policy = new TokenPolicy(POLICY.defaultLifetime(), POLICY.maxLifetime(), POLICY.refreshSkew(),
+                POLICY.expiryMargin(), Duration.ofNanos(1), POLICY.failureBackoff());
+        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", http, c, policy, JSONB,
                 lagging);
         boolean servedExpired = false;
         for (int second = 0; second < 4 * 3600; second++) {
-            AccessToken t = m.token("13807");
-            servedExpired |= c.nanoTime() - expiry.get(t.value()) >= 0;
-            // The stale mark comes late; the refresh it triggers then runs at once.
-            lagging.runPending();
+            try {
+                AccessToken t = m.token("13807");
+                servedExpired |= c.nanoTime() - expiry.get(t.value()) >= 0;
+            } catch (TokenWaitTimeoutException e) {
+                assertFalse(bankAnswers, "a working bank keeps a token available");
+            }
             c.advance(Duration.ofSeconds(1));
+            // Timed tasks (the stale point, the guard) run late; refreshes run as soon as they are started,
+            // or never when the bank does not answer.
             lagging.runDueLate(lag.toNanos());
+            if (bankAnswers) {
+                lagging.runPending();
+            }
         }
         assertEquals(!expectSafe, servedExpired, "lag " + lag);
     }
