@@ -80,6 +80,12 @@ public class BankTokens {
     /** The bank whose token endpoint the start-up handshake that reads the QWAC uses; {@code none} skips it. */
     public static final String PROBE_BANK = "psd2.identity.probe-bank";
 
+    /** {@code true} (default) or {@code false}: whether token metrics are reported (Micrometer, or the application's own binding). */
+    public static final String METRICS_ENABLED = "psd2.metrics.enabled";
+
+    // The library's own binding, named rather than referenced: its class only loads where Micrometer exists.
+    private static final String BUILT_IN_METRICS = "io.psd2token.metrics.MicrometerTokenMetrics";
+
     @Inject
     Config config;
 
@@ -124,6 +130,7 @@ public class BankTokens {
         List<Bkcode> enabled = directory.all().stream().filter(Bank::enabled).map(Bank::bkcode).toList();
         problems.addAll(settings.checkBanks(enabled));
         problems.addAll(tlsProblems(enabled));
+        TokenMetrics reporting = metricsBinding(problems);
         String clientId = null;
         try {
             roleCheck = RoleCheck.parse(config.getOptionalValue(RoleCheck.CONFIG_KEY, String.class).orElse(null));
@@ -143,12 +150,45 @@ public class BankTokens {
         };
         // Only now: a failed start must not leave a scheduler thread of ours behind.
         scheduler = scheduler();
-        // The application's metrics binding, if it provides one (a CDI bean implementing TokenMetrics).
-        TokenMetrics reporting = metrics.isResolvable() ? metrics.get() : TokenMetrics.NONE;
         manager = new TokenManager(registry, clientId, http, clock, settings.tokenPolicy(), jsonb, scheduler,
                 settings.resilience(), reporting);
         checkInterval = readCheckInterval();
         scheduleIdentityCheck();
+    }
+
+    /**
+     * The application's own {@link TokenMetrics} bean if it has one, else the Micrometer binding where the
+     * server provides Micrometer, else none.
+     */
+    private TokenMetrics metricsBinding(List<String> problems) {
+        String enabled = config.getOptionalValue(METRICS_ENABLED, String.class).orElse("true").strip()
+                .toLowerCase(Locale.ROOT);
+        if (!enabled.equals("true") && !enabled.equals("false")) {
+            problems.add(METRICS_ENABLED + " must be true or false, got \"" + enabled + "\"");
+            return TokenMetrics.NONE;
+        }
+        if (enabled.equals("false")) {
+            return TokenMetrics.NONE;
+        }
+        List<Instance.Handle<TokenMetrics>> own = new ArrayList<>();
+        Instance.Handle<TokenMetrics> builtIn = null;
+        for (Instance.Handle<TokenMetrics> handle : metrics.handles()) {
+            if (handle.getBean().getBeanClass().getName().equals(BUILT_IN_METRICS)) {
+                builtIn = handle;
+            } else {
+                own.add(handle);
+            }
+        }
+        if (own.size() > 1) {
+            problems.add("several beans implement TokenMetrics (" + own.stream()
+                    .map(h -> h.getBean().getBeanClass().getName()).sorted().toList()
+                    + "): keep one, or set " + METRICS_ENABLED + "=false");
+            return TokenMetrics.NONE;
+        }
+        if (own.size() == 1) {
+            return own.get(0).get();
+        }
+        return builtIn != null ? builtIn.get() : TokenMetrics.NONE;
     }
 
     // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.

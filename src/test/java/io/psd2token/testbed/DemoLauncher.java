@@ -74,7 +74,14 @@ public final class DemoLauncher {
         System.out.println();
         System.out.println("GET  /api/banks                        -> " + banks.statusCode() + " " + banks.body());
         System.out.println("POST /api/banks/13807/payment-requests -> " + payment.statusCode() + " " + payment.body());
-        return banks.statusCode() == 200 && payment.statusCode() == 201;
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + (9990 + PORT_OFFSET) + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
+        String requests = metrics.body().lines().filter(l -> l.startsWith("psd2_token_requests_total"))
+                .findFirst().orElse("(no psd2_token_requests_total)");
+        System.out.println("GET  :" + (9990 + PORT_OFFSET) + "/prometheus                -> " + metrics.statusCode()
+                + " " + requests);
+        return banks.statusCode() == 200 && payment.statusCode() == 201 && metrics.statusCode() == 200
+                && requests.startsWith("psd2_token_requests_total{");
     }
 
     private static void printUsage(String base, Testbed testbed, boolean ok, boolean exiting) {
@@ -93,6 +100,8 @@ public final class DemoLauncher {
         System.out.println("  curl -s -X POST " + base + "/api/banks/13807/payment-requests");
         System.out.println("  curl -s -X POST " + base + "/api/banks/17515/payment-requests");
         System.out.println("  curl -s -X DELETE " + base + "/api/banks/13807/token   # forget the cached token");
+        System.out.println("  curl -s http://127.0.0.1:" + (9990 + PORT_OFFSET) + "/prometheus | grep '^psd2_'"
+                + "   # metrics");
         System.out.println();
         System.out.println(exiting || !ok ? "Stopping WildFly and the simulator."
                 : "Press Ctrl+C to stop WildFly and the simulator.");

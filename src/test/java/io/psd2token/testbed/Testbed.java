@@ -151,6 +151,17 @@ public final class Testbed implements AutoCloseable {
         return renewed.certificate();
     }
 
+    /**
+     * Runs one of the project's server-config scripts on the running server and reloads it.
+     *
+     * @param managementPort the running server's management port
+     * @param script the file name in server-config/, e.g. {@code configure-metrics.cli}
+     */
+    public void applyOnline(int managementPort, String script) throws IOException, InterruptedException {
+        new WildFlyCli(options.jbossHome(), options.workDir())
+                .applyOnlineAndReload(managementPort, options.serverConfigDir().resolve(script));
+    }
+
     @Override
     public void close() {
         simulator.close();
@@ -199,6 +210,10 @@ public final class Testbed implements AutoCloseable {
         scripts.add(options.serverConfigDir().resolve("configure-ejb.cli"));
         if (options.testRoutes()) {
             scripts.add(testRoutesScript(options.workDir()));
+        } else {
+            // The demo publishes metrics. The test server starts without the micrometer subsystem, so every
+            // test covers a server without it; MetricsIT adds it on the running server, as an operator would.
+            scripts.add(options.serverConfigDir().resolve("configure-metrics.cli"));
         }
         new WildFlyCli(options.jbossHome(), options.workDir()).applyOffline(properties, scripts);
     }

@@ -68,9 +68,25 @@ final class WildFlyCli {
      * @param commands the commands, run in order
      */
     void runOnline(int managementPort, String... commands) throws IOException, InterruptedException {
+        connected(managementPort, "--commands=" + String.join(",", commands));
+    }
+
+    /**
+     * Runs a script against the running server, then reloads it, as an operator would
+     * ({@code jboss-cli.sh --connect --file=...}, then {@code reload}, which returns once the server is back).
+     *
+     * @param managementPort the server's management port
+     * @param script the CLI file
+     */
+    void applyOnlineAndReload(int managementPort, Path script) throws IOException, InterruptedException {
+        connected(managementPort, "--file=" + script.toAbsolutePath());
+        connected(managementPort, "--command=reload");
+    }
+
+    private void connected(int managementPort, String what) throws IOException, InterruptedException {
         Path log = workDir.resolve("jboss-cli-online.log");
         ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/jboss-cli.sh").toString(), "--connect",
-                "--controller=remote+http://127.0.0.1:" + managementPort, "--commands=" + String.join(",", commands))
+                "--controller=remote+http://127.0.0.1:" + managementPort, what)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("JBOSS_HOME", jbossHome.toString());

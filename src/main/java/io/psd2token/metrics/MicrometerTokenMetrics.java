@@ -1,0 +1,151 @@
+package io.psd2token.metrics;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.psd2token.token.TokenMetrics;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.logging.Logger;
+
+/**
+ * psd2-token's meters in the deployment's Micrometer registry, which WildFly's micrometer subsystem provides
+ * and exports, e.g. to Prometheus at {@code /prometheus} on the management interface (see
+ * {@code server-config/configure-metrics.cli}; docs/operations.md lists every name).
+ *
+ * <p>Meters are registered by name ({@code registry.counter(name, tags)} and kin), the only way a
+ * deployment's meters reach the server's registries in WildFly 39.0.1, and removed when the application
+ * stops so that a redeployment starts from fresh meters.
+ *
+ * <p>On a server without Micrometer this class cannot be loaded and CDI skips it; with Micrometer classes but
+ * no registry to inject it reports nothing. Either way the library works the same, without metrics.
+ */
+@ApplicationScoped
+public class MicrometerTokenMetrics implements TokenMetrics {
+
+    private static final Logger LOG = Logger.getLogger(MicrometerTokenMetrics.class.getName());
+
+    @Inject
+    Instance<MeterRegistry> registries;
+
+    private MeterRegistry registry;
+    private final List<Meter> registered = new CopyOnWriteArrayList<>();
+    // Micrometer holds function meters' objects weakly: these strong references keep them alive.
+    private final List<Object> measured = new CopyOnWriteArrayList<>();
+    private final Map<String, LatencyBuckets> latencyByBank = new ConcurrentHashMap<>();
+
+    /** For CDI. */
+    public MicrometerTokenMetrics() {
+    }
+
+    /**
+     * Reports to the given registry; for use outside CDI.
+     *
+     * @param registry where the meters are registered
+     */
+    public MicrometerTokenMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    @PostConstruct
+    void start() {
+        if (registries.isResolvable()) {
+            registry = registries.get();
+        } else {
+            LOG.fine("no MeterRegistry to inject (is the micrometer subsystem configured?): no psd2-token metrics");
+        }
+    }
+
+    /** Removes every meter this binding registered, so that a redeployment does not find stale ones. */
+    @PreDestroy
+    public void stop() {
+        if (registry != null) {
+            registered.forEach(registry::remove);
+        }
+        registered.clear();
+        measured.clear();
+    }
+
+    /**
+     * Whether meters are being registered.
+     *
+     * @return false when there is no registry (nothing is reported)
+     */
+    public boolean active() {
+        return registry != null;
+    }
+
+    @Override
+    public boolean countsHits() {
+        return active();
+    }
+
+    @Override
+    public void slotCreated(String bank, String scope, SlotCounters slot) {
+        if (!active()) {
+            return;
+        }
+        measured.add(slot);
+        Tags tags = Tags.of("bank", bank, "scope", scope);
+        counter("psd2.token.requests", tags, slot, SlotCounters::requests);
+        counter("psd2.token.failures", tags, slot, SlotCounters::failures);
+        counter("psd2.token.refreshes", tags, slot, SlotCounters::backgroundRefreshes);
+        counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits);
+        counter("psd2.token.invalid.recoveries", tags, slot, SlotCounters::invalidTokenRecoveries);
+        registered.add(registry.more().timeGauge("psd2.token.age", tags, slot, TimeUnit.SECONDS,
+                SlotCounters::tokenAgeSeconds));
+        registered.add(registry.more().timeGauge("psd2.token.expires.in", tags, slot, TimeUnit.SECONDS,
+                SlotCounters::tokenExpiresInSeconds));
+        // The circuit is the bank's, shared by its scopes: one gauge per bank, from its first slot.
+        Tags bankTag = Tags.of("bank", bank);
+        if (registry.find("psd2.bank.circuit.open").tags(bankTag).gauge() == null) {
+            registry.gauge("psd2.bank.circuit.open", bankTag, slot, SlotCounters::circuitOpen);
+            add(registry.find("psd2.bank.circuit.open").tags(bankTag).gauge());
+        }
+    }
+
+    @Override
+    public void requestCompleted(String bank, String outcome, long nanos, boolean background) {
+        if (!active()) {
+            return;
+        }
+        var timer = registry.timer("psd2.token.request.duration",
+                Tags.of("bank", bank, "outcome", outcome, "background", Boolean.toString(background)));
+        if (!registered.contains(timer)) {
+            registered.add(timer);
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+        latencyByBank.computeIfAbsent(bank, this::registerBuckets).record(nanos);
+    }
+
+    private LatencyBuckets registerBuckets(String bank) {
+        LatencyBuckets buckets = new LatencyBuckets();
+        measured.add(buckets);
+        for (int i = 0; i < buckets.size(); i++) {
+            int bucket = i;
+            counter("psd2.token.request.duration.buckets", Tags.of("bank", bank, "le", buckets.label(i)), buckets,
+                    b -> b.cumulative(bucket));
+        }
+        return buckets;
+    }
+
+    private <T> void counter(String name, Tags tags, T source, ToDoubleFunction<T> value) {
+        registered.add(registry.more().counter(name, tags, source, value));
+    }
+
+    private void add(Meter meter) {
+        if (meter != null) {
+            registered.add(meter);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.psd2token.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.psd2token.BankTokenException;
+import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.Scope;
+import io.psd2token.http.HttpReply;
+import io.psd2token.token.AccessToken;
+import io.psd2token.token.Resilience;
+import io.psd2token.token.TokenClock;
+import io.psd2token.token.TokenManager;
+import io.psd2token.token.TokenPolicy;
+import io.psd2token.token.TokenScheduler;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.net.URI;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The Micrometer binding fed by a real token manager; the scrape itself is tested in MetricsIT. */
+class MicrometerTokenMetricsTest {
+
+    private final MeterRegistry registry = new SimpleMeterRegistry();
+    private final MicrometerTokenMetrics metrics = new MicrometerTokenMetrics(registry);
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    private final Jsonb jsonb = JsonbBuilder.create();
+    private final AtomicInteger issued = new AtomicInteger();
+
+    // 13807 answers with tokens, 17515 is down.
+    private final TokenManager manager = new TokenManager(
+            bank -> new BankEndpoints(bank, URI.create("https://bank.test/" + bank + "/token"),
+                    URI.create("https://bank.test/" + bank + "/v1"), Scope.PISP),
+            "PSDFR-ACPR-12345",
+            (uri, form) -> uri.getPath().contains("17515")
+                    ? new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}")
+                    : new HttpReply(200, "application/json", "{\"access_token\":\"secret-" + issued.incrementAndGet()
+                            + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}"),
+            TokenClock.system(), TokenPolicy.DEFAULT, jsonb, TokenScheduler.of(executor), Resilience.NONE, metrics);
+
+    @AfterEach
+    void close() throws Exception {
+        executor.shutdownNow();
+        jsonb.close();
+    }
+
+    @Test
+    void requestsHitsRecoveriesFailuresLatencyAndTokenStateAreMeasuredPerBankAndScope() {
+        AccessToken token = manager.token("13807");
+        manager.token("13807");
+        manager.token("13807");
+        assertThrows(BankTokenException.class, () -> manager.token("17515"));
+        manager.invalidate(token);
+
+        assertEquals(1, count("psd2.token.requests", "13807"));
+        assertEquals(2, count("psd2.token.cache.hits", "13807"));
+        assertEquals(1, count("psd2.token.invalid.recoveries", "13807"));
+        assertEquals(0, count("psd2.token.failures", "13807"));
+        assertEquals(1, count("psd2.token.requests", "17515"));
+        assertEquals(1, count("psd2.token.failures", "17515"));
+        assertEquals(1, registry.get("psd2.token.request.duration").tags("bank", "13807", "outcome", "success",
+                "background", "false").timer().count());
+        assertEquals(1, registry.get("psd2.token.request.duration").tags("bank", "17515", "outcome",
+                "TokenRequestRejectedException").timer().count());
+        assertEquals(1, registry.get("psd2.token.request.duration.buckets").tags("bank", "13807", "le", "+Inf")
+                .functionCounter().count());
+        assertEquals(-1, registry.get("psd2.token.age").tags("bank", "13807").timeGauge().value(),
+                "the invalidated token is gone");
+        manager.token("13807");
+        assertTrue(registry.get("psd2.token.expires.in").tags("bank", "13807").timeGauge().value() > 3500);
+        assertEquals(0, registry.get("psd2.bank.circuit.open").tags("bank", "17515").gauge().value());
+        assertEquals(1, registry.find("psd2.bank.circuit.open").tags("bank", "13807").gauges().size(),
+                "one circuit gauge per bank");
+        assertTrue(registry.getMeters().stream().allMatch(m -> m.getId().getTags().stream()
+                .noneMatch(t -> t.getValue().contains("secret"))), "no token in any tag");
+    }
+
+    @Test
+    void stoppingRemovesEveryMeterItRegistered() {
+        manager.token("13807");
+        assertThrows(BankTokenException.class, () -> manager.token("17515"));
+        assertFalse(registry.getMeters().isEmpty());
+        metrics.stop();
+        assertTrue(registry.getMeters().isEmpty(), () -> registry.getMeters().toString());
+    }
+
+    @Test
+    void withoutARegistryNothingIsReportedAndHitsAreNotCounted() {
+        MicrometerTokenMetrics none = new MicrometerTokenMetrics();
+        assertFalse(none.active());
+        assertFalse(none.countsHits());
+        none.requestCompleted("13807", "success", 1, false);
+        none.stop();
+    }
+
+    private double count(String name, String bank) {
+        return registry.get(name).tags("bank", bank, "scope", "pisp").functionCounter().count();
+    }
+}
