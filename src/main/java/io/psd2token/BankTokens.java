@@ -83,6 +83,12 @@ public class BankTokens {
     /** {@code true} (default) or {@code false}: whether token metrics are reported (Micrometer, or the application's own binding). */
     public static final String METRICS_ENABLED = "psd2.metrics.enabled";
 
+    /**
+     * {@code true} (default) or {@code false}: whether the Micrometer binding counts cache hits, one
+     * {@code LongAdder} increment per cached call (measured in docs/performance.md).
+     */
+    public static final String METRICS_CACHE_HITS = "psd2.metrics.cache-hits";
+
     // The library's own binding, named rather than referenced: its class only loads where Micrometer exists.
     private static final String BUILT_IN_METRICS = "io.psd2token.metrics.MicrometerTokenMetrics";
 
@@ -161,13 +167,9 @@ public class BankTokens {
      * server provides Micrometer, else none.
      */
     private TokenMetrics metricsBinding(List<String> problems) {
-        String enabled = config.getOptionalValue(METRICS_ENABLED, String.class).orElse("true").strip()
-                .toLowerCase(Locale.ROOT);
-        if (!enabled.equals("true") && !enabled.equals("false")) {
-            problems.add(METRICS_ENABLED + " must be true or false, got \"" + enabled + "\"");
-            return TokenMetrics.NONE;
-        }
-        if (enabled.equals("false")) {
+        Optional<Boolean> enabled = flag(METRICS_ENABLED, problems);
+        Optional<Boolean> hits = flag(METRICS_CACHE_HITS, problems);
+        if (enabled.isEmpty() || hits.isEmpty() || !enabled.get()) {
             return TokenMetrics.NONE;
         }
         List<Instance.Handle<TokenMetrics>> own = new ArrayList<>();
@@ -189,6 +191,16 @@ public class BankTokens {
             return own.get(0).get();
         }
         return builtIn != null ? builtIn.get() : TokenMetrics.NONE;
+    }
+
+    // true or false, true when unset; empty (and a problem reported) for anything else.
+    private Optional<Boolean> flag(String key, List<String> problems) {
+        String value = config.getOptionalValue(key, String.class).orElse("true").strip().toLowerCase(Locale.ROOT);
+        if (value.equals("true") || value.equals("false")) {
+            return Optional.of(value.equals("true"));
+        }
+        problems.add(key + " must be true or false, got \"" + value + "\"");
+        return Optional.empty();
     }
 
     // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.

@@ -3,6 +3,7 @@ package io.psd2token.metrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.psd2token.BankTokens;
 import io.psd2token.token.TokenMetrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -17,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.logging.Logger;
+import org.eclipse.microprofile.config.Config;
 
 /**
  * psd2-token's meters in the deployment's Micrometer registry, which WildFly's micrometer subsystem provides
@@ -38,7 +40,11 @@ public class MicrometerTokenMetrics implements TokenMetrics {
     @Inject
     Instance<MeterRegistry> registries;
 
+    @Inject
+    Config config;
+
     private MeterRegistry registry;
+    private boolean countHits = true;
     private final List<Meter> registered = new CopyOnWriteArrayList<>();
     // Micrometer holds function meters' objects weakly: these strong references keep them alive.
     private final List<Object> measured = new CopyOnWriteArrayList<>();
@@ -54,11 +60,25 @@ public class MicrometerTokenMetrics implements TokenMetrics {
      * @param registry where the meters are registered
      */
     public MicrometerTokenMetrics(MeterRegistry registry) {
+        this(registry, true);
+    }
+
+    /**
+     * Reports to the given registry, counting cache hits or not; for use outside CDI.
+     *
+     * @param registry where the meters are registered
+     * @param countHits whether cache hits are counted (one {@code LongAdder} increment per cached call)
+     */
+    public MicrometerTokenMetrics(MeterRegistry registry, boolean countHits) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.countHits = countHits;
     }
 
     @PostConstruct
     void start() {
+        // BankTokens has already refused a value other than true or false, in its start-up report.
+        countHits = !config.getOptionalValue(BankTokens.METRICS_CACHE_HITS, String.class).orElse("true").strip()
+                .equalsIgnoreCase("false");
         if (registries.isResolvable()) {
             registry = registries.get();
         } else {
@@ -87,7 +107,7 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     @Override
     public boolean countsHits() {
-        return active();
+        return active() && countHits;
     }
 
     @Override
@@ -100,7 +120,9 @@ public class MicrometerTokenMetrics implements TokenMetrics {
         counter("psd2.token.requests", tags, slot, SlotCounters::requests);
         counter("psd2.token.failures", tags, slot, SlotCounters::failures);
         counter("psd2.token.refreshes", tags, slot, SlotCounters::backgroundRefreshes);
-        counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits);
+        if (countHits) {
+            counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits);
+        }
         counter("psd2.token.invalid.recoveries", tags, slot, SlotCounters::invalidTokenRecoveries);
         registered.add(registry.more().timeGauge("psd2.token.age", tags, slot, TimeUnit.SECONDS,
                 SlotCounters::tokenAgeSeconds));

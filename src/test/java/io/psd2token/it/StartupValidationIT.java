@@ -30,6 +30,7 @@ class StartupValidationIT {
         config.put("psd2.retry.max-attempts", "zero");
         config.put("psd2.bank.13807.api-base", "http://insecure.example/stet/psd2/v1");
         config.put("psd2.bank.17515.enabled", "maybe");
+        config.put("psd2.metrics.cache-hits", "sometimes");
         return Deployments.demoWar("psd2-bad-config", config);
     }
 
@@ -50,7 +51,8 @@ class StartupValidationIT {
         assertTrue(report.contains("psd2.retry.max-attempts"), report);
         assertTrue(report.contains("psd2.bank.13807.api-base"), report);
         assertTrue(report.contains("psd2.bank.17515.enabled"), "bank directory keys join the report: " + report);
-        assertTrue(report.contains("4 problems"), report);
+        assertTrue(report.contains("psd2.metrics.cache-hits"), report);
+        assertTrue(report.contains("5 problems"), report);
     }
 
     @Test

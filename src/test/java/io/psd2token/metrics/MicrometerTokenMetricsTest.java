@@ -93,6 +93,59 @@ class MicrometerTokenMetricsTest {
     }
 
     @Test
+    void hitCountingCanBeLeftOut() {
+        MicrometerTokenMetrics withoutHits = new MicrometerTokenMetrics(registry, false);
+        assertFalse(withoutHits.countsHits());
+        withoutHits.slotCreated("13807", "pisp", metricsOfSlot());
+        assertTrue(registry.find("psd2.token.cache.hits").meters().isEmpty());
+        assertEquals(1, registry.find("psd2.token.requests").meters().size());
+    }
+
+    private static io.psd2token.token.TokenMetrics.SlotCounters metricsOfSlot() {
+        return new io.psd2token.token.TokenMetrics.SlotCounters() {
+            @Override
+            public long requests() {
+                return 0;
+            }
+
+            @Override
+            public long failures() {
+                return 0;
+            }
+
+            @Override
+            public long backgroundRefreshes() {
+                return 0;
+            }
+
+            @Override
+            public long hits() {
+                return 0;
+            }
+
+            @Override
+            public long invalidTokenRecoveries() {
+                return 0;
+            }
+
+            @Override
+            public double tokenAgeSeconds() {
+                return -1;
+            }
+
+            @Override
+            public double tokenExpiresInSeconds() {
+                return -1;
+            }
+
+            @Override
+            public double circuitOpen() {
+                return 0;
+            }
+        };
+    }
+
+    @Test
     void withoutARegistryNothingIsReportedAndHitsAreNotCounted() {
         MicrometerTokenMetrics none = new MicrometerTokenMetrics();
         assertFalse(none.active());
