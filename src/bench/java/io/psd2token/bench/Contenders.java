@@ -4,7 +4,9 @@ import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Scope;
 import io.psd2token.http.JdkBankHttp;
 import io.psd2token.token.TokenClock;
+import io.psd2token.token.Resilience;
 import io.psd2token.token.TokenManager;
+import io.psd2token.token.TokenMetrics;
 import io.psd2token.token.TokenPolicy;
 import io.psd2token.token.TokenScheduler;
 import jakarta.json.bind.JsonbBuilder;
@@ -41,7 +43,17 @@ public final class Contenders {
      * never uses the SSL context it is given, so the default one stands in for the server's QWAC context.
      */
     public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy) {
-        URI tokenUri = endpoint.tokenUri("ours");
+        return ours(endpoint, policy, "ours", TokenMetrics.NONE);
+    }
+
+    /**
+     * Ours with a metrics binding, on its own endpoint path.
+     *
+     * @param path the endpoint path, so that its requests are counted apart
+     * @param metrics e.g. one that counts cache hits, as the Micrometer binding does
+     */
+    public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics) {
+        URI tokenUri = endpoint.tokenUri(path);
         JdkBankHttp http = new JdkBankHttp(uri -> defaultSslContext(), Duration.ofSeconds(5), Duration.ofSeconds(10));
         ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "token-scheduler");
@@ -50,7 +62,8 @@ public final class Contenders {
         });
         return new TokenManager(
                 bank -> new BankEndpoints(bank, tokenUri, URI.create("http://127.0.0.1/stet/psd2/v1"), Scope.PISP),
-                CLIENT_ID, http, TokenClock.system(), policy, JsonbBuilder.create(), TokenScheduler.of(executor));
+                CLIENT_ID, http, TokenClock.system(), policy, JsonbBuilder.create(), TokenScheduler.of(executor),
+                Resilience.NONE, metrics);
     }
 
     /** Spring Security's manager and the request a caller builds once and reuses (pitfall 3). */
