@@ -20,8 +20,11 @@ import io.psd2token.token.TokenScheduler;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +34,7 @@ class MicrometerTokenMetricsTest {
 
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final MicrometerTokenMetrics metrics = new MicrometerTokenMetrics(registry);
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    private final ManualTime time = new ManualTime();
     private final Jsonb jsonb = JsonbBuilder.create();
     private final AtomicInteger issued = new AtomicInteger();
 
@@ -44,11 +47,10 @@ class MicrometerTokenMetricsTest {
                     ? new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}")
                     : new HttpReply(200, "application/json", "{\"access_token\":\"secret-" + issued.incrementAndGet()
                             + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}"),
-            TokenClock.system(), TokenPolicy.DEFAULT, jsonb, TokenScheduler.of(executor), Resilience.NONE, metrics);
+            time, TokenPolicy.DEFAULT, jsonb, time, Resilience.NONE, metrics);
 
     @AfterEach
     void close() throws Exception {
-        executor.shutdownNow();
         jsonb.close();
     }
 
@@ -79,6 +81,14 @@ class MicrometerTokenMetricsTest {
         assertEquals(0, registry.get("psd2.bank.circuit.open").tags("bank", "17515").gauge().value());
         assertEquals(1, registry.find("psd2.bank.circuit.open").tags("bank", "13807").gauges().size(),
                 "one circuit gauge per bank");
+        assertEquals(0, count("psd2.token.refreshes", "13807"));
+        time.advance(Duration.ofSeconds(3540)); // the stale point: the scheduler refreshes in the background
+        assertEquals(1, count("psd2.token.refreshes", "13807"));
+        assertEquals(3, count("psd2.token.requests", "13807"));
+        assertEquals(0, registry.get("psd2.token.age").tags("bank", "13807").timeGauge().value(),
+                "the refreshed token is brand new");
+        assertEquals(1, registry.get("psd2.token.request.duration").tags("bank", "13807", "outcome", "success",
+                "background", "true").timer().count());
         assertTrue(registry.getMeters().stream().allMatch(m -> m.getId().getTags().stream()
                 .noneMatch(t -> t.getValue().contains("secret"))), "no token in any tag");
     }
@@ -152,6 +162,41 @@ class MicrometerTokenMetricsTest {
         assertFalse(none.countsHits());
         none.requestCompleted("13807", "success", 1, false);
         none.stop();
+    }
+
+    /** A clock and a scheduler the test moves: timed tasks run when their time comes, others at once. */
+    private static final class ManualTime implements TokenClock, TokenScheduler {
+        private long nanos;
+        private final List<Map.Entry<Long, Runnable>> timed = new ArrayList<>();
+
+        @Override
+        public synchronized long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public Instant now() {
+            return Instant.EPOCH.plusNanos(nanoTime());
+        }
+
+        @Override
+        public synchronized void schedule(Runnable task, long delayNanos) {
+            timed.add(Map.entry(nanos + delayNanos, task));
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        void advance(Duration d) {
+            List<Runnable> due = new ArrayList<>();
+            synchronized (this) {
+                nanos += d.toNanos();
+                timed.removeIf(e -> e.getKey() <= nanos && due.add(e.getValue()));
+            }
+            due.forEach(Runnable::run);
+        }
     }
 
     private double count(String name, String bank) {
