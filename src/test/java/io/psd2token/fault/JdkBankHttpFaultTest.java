@@ -142,7 +142,10 @@ class JdkBankHttpFaultTest {
     void whenConnectionsAreRefusedThenClearingTheFaultListensOnTheSamePortAgain() {
         URI before = simulator.dedicatedTokenEndpoint(BANK);
         simulator.setFault(BANK, Fault.CONNECTION_REFUSED);
-        var e = assertThrows(BankUnreachableException.class, JdkBankHttpFaultTest::post);
+        // A client of its own: no connection of an earlier test (pooled, or still opening) can answer for the port.
+        SSLContext qwac = ClientTls.of(pki, pki.qwacKeyStore(), pki.clientTrustStore());
+        JdkBankHttp fresh = new JdkBankHttp(uri -> qwac, Duration.ofSeconds(2), REQUEST_TIMEOUT);
+        var e = assertThrows(BankUnreachableException.class, () -> fresh.postForm(before, FORM));
         assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
         simulator.clearFault(BANK);
         assertEquals(before, simulator.dedicatedTokenEndpoint(BANK));
