@@ -224,8 +224,7 @@ class TokenManagerTest {
     @Test
     void theSchedulerStartsTheRefreshAtTheStalePointAndCallersKeepTheFastPath() {
         CountingClock counting = new CountingClock(clock);
-        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
-                JSONB, scheduler);
+        TokenManager m = manager(counting);
         AccessToken first = m.token("13807");
         advance(Duration.ofSeconds(3540));
         assertEquals(1, scheduler.pending(), "refresh started by the scheduler, before any caller");
@@ -245,8 +244,7 @@ class TokenManagerTest {
     @Test
     void aRefreshThatHasNotLandedByHalfTheStaleWindowSendsCallersBackToTheClock() {
         CountingClock counting = new CountingClock(clock);
-        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
-                JSONB, scheduler);
+        TokenManager m = manager(counting);
         AccessToken first = m.token("13807");
         advance(Duration.ofSeconds(3540)); // refresh queued, never run: a bank that does not answer
         advance(Duration.ofMillis(22_500).minusNanos(1));
@@ -276,6 +274,11 @@ class TokenManagerTest {
         assertSame(first, m.token("13807"));
         assertTrue(counting.reads.get() > reads, "callers check the clock, and retry once the circuit allows");
         assertEquals(2, bank.requests.get());
+    }
+
+    private TokenManager manager(TokenClock clock) {
+        return new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, clock, POLICY, JSONB,
+                scheduler);
     }
 
     /** Counts the monotonic clock reads, to tell the fast path (none) from the slow path. */
