@@ -2,8 +2,8 @@ package io.psd2token.token;
 
 /**
  * Where the token manager reports what it does, for a metrics system. The core knows no metrics library:
- * an application provides a CDI bean implementing this interface (e.g. binding to its MeterRegistry) and
- * {@link io.psd2token.BankTokens} reports to it.
+ * {@link io.psd2token.BankTokens} reports to the application's own CDI bean implementing this interface if it
+ * has one, else to {@code io.psd2token.metrics.MicrometerTokenMetrics} where the server provides Micrometer.
  */
 public interface TokenMetrics {
 
@@ -32,7 +32,11 @@ public interface TokenMetrics {
     default void requestCompleted(String bank, String outcome, long nanos, boolean background) {
     }
 
-    /** True if the hot path should count cache hits (a few nanoseconds per call). */
+    /**
+     * Whether the hot path should count cache hits; read once, when the token manager is built.
+     *
+     * @return true to count them (one {@code LongAdder} increment per cached call, see docs/performance.md)
+     */
     default boolean countsHits() {
         return false;
     }
