@@ -1,7 +1,9 @@
 package io.psd2token.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
@@ -99,6 +101,30 @@ class TokenManagerConcurrencyTest {
             assertEquals(before + 1, simulator.tokenRequests("13807"), "round " + round);
             assertSame(seen.iterator().next(), m.token("13807"));
             assertEquals(false, seen.contains(first));
+        }
+    }
+
+    @Test
+    void thousandCallersAcrossTheStalePointSendOneRefresh() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            simulator.reset();
+            FakeClock clock = new FakeClock();
+            FakeScheduler scheduler = new FakeScheduler(clock);
+            TokenManager m = manager(clock, scheduler);
+            AccessToken first = m.token("13807");
+            clock.advance(Duration.ofSeconds(3540));
+            // One caller plays the scheduler (the stale task, then the refresh it starts) amid the others.
+            Set<AccessToken> seen = storm(CALLERS, i -> {
+                if (i == CALLERS / 2) {
+                    scheduler.runDue();
+                    scheduler.runPending();
+                }
+                return m.token("13807");
+            });
+            AccessToken second = m.token("13807");
+            assertNotSame(first, second, "round " + round);
+            assertTrue(Set.of(first, second).containsAll(seen), "every caller got a valid token, round " + round);
+            assertEquals(2, simulator.tokenRequests("13807"), "one refresh, round " + round);
         }
     }
 
