@@ -80,15 +80,6 @@ public class BankTokens {
     /** The bank whose token endpoint the start-up handshake that reads the QWAC uses; {@code none} skips it. */
     public static final String PROBE_BANK = "psd2.identity.probe-bank";
 
-    /** {@code true} (default) or {@code false}: whether token metrics are reported (Micrometer, or the application's own binding). */
-    public static final String METRICS_ENABLED = "psd2.metrics.enabled";
-
-    /**
-     * {@code true} (default) or {@code false}: whether the Micrometer binding counts cache hits, one
-     * {@code LongAdder} increment per cached call (measured in docs/performance.md).
-     */
-    public static final String METRICS_CACHE_HITS = "psd2.metrics.cache-hits";
-
     // The library's own binding, named rather than referenced: its class only loads where Micrometer exists.
     private static final String BUILT_IN_METRICS = "io.psd2token.metrics.MicrometerTokenMetrics";
 
@@ -167,9 +158,7 @@ public class BankTokens {
      * server provides Micrometer, else none.
      */
     private TokenMetrics metricsBinding(List<String> problems) {
-        Optional<Boolean> enabled = flag(METRICS_ENABLED, problems);
-        Optional<Boolean> hits = flag(METRICS_CACHE_HITS, problems);
-        if (enabled.isEmpty() || hits.isEmpty() || !enabled.get()) {
+        if (!settings.metricsEnabled()) {
             return TokenMetrics.NONE;
         }
         List<Instance.Handle<TokenMetrics>> own = new ArrayList<>();
@@ -184,23 +173,13 @@ public class BankTokens {
         if (own.size() > 1) {
             problems.add("several beans implement TokenMetrics (" + own.stream()
                     .map(h -> h.getBean().getBeanClass().getName()).sorted().toList()
-                    + "): keep one, or set " + METRICS_ENABLED + "=false");
+                    + "): keep one, or set " + Psd2Config.METRICS_ENABLED + "=false");
             return TokenMetrics.NONE;
         }
         if (own.size() == 1) {
             return own.get(0).get();
         }
         return builtIn != null ? builtIn.get() : TokenMetrics.NONE;
-    }
-
-    // true or false, true when unset; empty (and a problem reported) for anything else.
-    private Optional<Boolean> flag(String key, List<String> problems) {
-        String value = config.getOptionalValue(key, String.class).orElse("true").strip().toLowerCase(Locale.ROOT);
-        if (value.equals("true") || value.equals("false")) {
-            return Optional.of(value.equals("true"));
-        }
-        problems.add(key + " must be true or false, got \"" + value + "\"");
-        return Optional.empty();
     }
 
     // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.

@@ -73,6 +73,13 @@ public final class Psd2Config implements BankRegistry {
     public static final String REQUEST_TIMEOUT = "psd2.request-timeout";
     /** How long a caller waits for a token another caller is fetching. */
     public static final String TOKEN_WAIT_TIMEOUT = "psd2.token-wait-timeout";
+    /** {@code true} (default) or {@code false}: whether token metrics are reported (Micrometer, or the application's own binding). */
+    public static final String METRICS_ENABLED = "psd2.metrics.enabled";
+    /**
+     * {@code true} (default) or {@code false}: whether the Micrometer binding counts cache hits, one
+     * {@code LongAdder} increment per cached call (measured in docs/performance.md).
+     */
+    public static final String METRICS_CACHE_HITS = "psd2.metrics.cache-hits";
     /** Prefix of the per-bank keys: {@code psd2.bank.<bkcode>.token-endpoint|api-base|scope}. */
     public static final String BANK_PREFIX = "psd2.bank.";
 
@@ -103,6 +110,8 @@ public final class Psd2Config implements BankRegistry {
     private final Resilience resilience;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final boolean metricsEnabled;
+    private final boolean metricsCacheHits;
     private final List<String> problems;
     private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
 
@@ -143,6 +152,8 @@ public final class Psd2Config implements BankRegistry {
                 Duration.ofSeconds(5));
         this.requestTimeout = ConfigurationException.collect(problems, () -> duration(REQUEST_TIMEOUT, Duration.ofSeconds(10), false),
                 Duration.ofSeconds(10));
+        this.metricsEnabled = ConfigurationException.collect(problems, () -> flag(METRICS_ENABLED, true), false);
+        this.metricsCacheHits = ConfigurationException.collect(problems, () -> flag(METRICS_CACHE_HITS, true), false);
         // One attempt may take the request timeout plus a failure diagnosis: retries must fit in the wait.
         this.resilience = resilienceRead.withAttemptTimeout(requestTimeout.plus(JdkBankHttp.MAX_DIAGNOSIS));
         Duration minWait = requestTimeout.plus(JdkBankHttp.MAX_DIAGNOSIS);
@@ -249,6 +260,24 @@ public final class Psd2Config implements BankRegistry {
         return requestTimeout;
     }
 
+    /**
+     * Whether token metrics are reported (default true).
+     *
+     * @return the value of {@code psd2.metrics.enabled}
+     */
+    public boolean metricsEnabled() {
+        return metricsEnabled;
+    }
+
+    /**
+     * Whether the Micrometer binding counts cache hits (default true).
+     *
+     * @return the value of {@code psd2.metrics.cache-hits}
+     */
+    public boolean metricsCacheHits() {
+        return metricsCacheHits;
+    }
+
     @Override
     public BankEndpoints endpoints(Bkcode bank) {
         return endpoints.computeIfAbsent(bank, this::resolve);
@@ -344,6 +373,18 @@ public final class Psd2Config implements BankRegistry {
         }
         throw new ConfigurationException(key + " must be a whole number of at least " + min + ", got \""
                 + raw.get() + "\"");
+    }
+
+    private boolean flag(String key, boolean defaultValue) {
+        Optional<String> raw = value(key);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        return switch (raw.get().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigurationException(key + " must be true or false, got \"" + raw.get() + "\"");
+        };
     }
 
     private Duration duration(String key, Duration defaultValue, boolean zeroAllowed) {

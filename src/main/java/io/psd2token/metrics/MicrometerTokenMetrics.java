@@ -3,7 +3,7 @@ package io.psd2token.metrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.psd2token.BankTokens;
+import io.psd2token.config.Psd2Config;
 import io.psd2token.token.TokenMetrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     private MeterRegistry registry;
     private boolean countHits = true;
-    private final List<Meter> registered = new CopyOnWriteArrayList<>();
+    private final Set<Meter> registered = ConcurrentHashMap.newKeySet();
     // Micrometer holds function meters' objects weakly: these strong references keep them alive.
     private final List<Object> measured = new CopyOnWriteArrayList<>();
     private final Map<String, LatencyBuckets> latencyByBank = new ConcurrentHashMap<>();
@@ -76,8 +77,8 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     @PostConstruct
     void start() {
-        // BankTokens has already refused a value other than true or false, in its start-up report.
-        countHits = !config.getOptionalValue(BankTokens.METRICS_CACHE_HITS, String.class).orElse("true").strip()
+        // Psd2Config has already refused a value other than true or false, in the start-up report.
+        countHits = !config.getOptionalValue(Psd2Config.METRICS_CACHE_HITS, String.class).orElse("true").strip()
                 .equalsIgnoreCase("false");
         if (registries.isResolvable()) {
             registry = registries.get();
@@ -143,9 +144,7 @@ public class MicrometerTokenMetrics implements TokenMetrics {
         }
         var timer = registry.timer("psd2.token.request.duration",
                 Tags.of("bank", bank, "outcome", outcome, "background", Boolean.toString(background)));
-        if (!registered.contains(timer)) {
-            registered.add(timer);
-        }
+        registered.add(timer);
         timer.record(nanos, TimeUnit.NANOSECONDS);
         latencyByBank.computeIfAbsent(bank, this::registerBuckets).record(nanos);
     }

@@ -1,6 +1,7 @@
 package io.psd2token.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,19 @@ class Psd2ConfigTest {
         assertEquals(URI.create("https://sandbox.example/oauth/token"), c.endpoints(Bkcode.of("17515")).tokenEndpoint());
         assertEquals(URI.create("https://localhost:9443/17515/stet/psd2/v1"), c.endpoints(Bkcode.of("17515")).apiBase());
         assertEquals(Scope.of("cbpii"), c.endpoints(Bkcode.of("17515")).defaultScope());
+    }
+
+    @Test
+    void metricsFlagsDefaultToTrueAcceptTrueOrFalseAndRefuseAnythingElse() {
+        assertTrue(config().metricsEnabled() && config().metricsCacheHits());
+        values.put("psd2.metrics.enabled", "FALSE");
+        values.put("psd2.metrics.cache-hits", " false ");
+        assertFalse(config().metricsEnabled() || config().metricsCacheHits());
+        values.put("psd2.metrics.enabled", "maybe");
+        values.put("psd2.metrics.cache-hits", "1");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.metrics.enabled must be true or false, got \"maybe\""), e.getMessage());
+        assertTrue(e.getMessage().contains("psd2.metrics.cache-hits must be true or false, got \"1\""), e.getMessage());
     }
 
     @Test
