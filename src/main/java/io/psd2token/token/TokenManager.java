@@ -526,30 +526,16 @@ public final class TokenManager {
                 circuit(slot).release();
             }
             recordFailure(slot, e, background, sentNanos);
-            if (background) {
-                endFastPath(slot);
-            }
             metrics.requestCompleted(bank, e.getClass().getSimpleName(), clock.nanoTime() - sentNanos, background);
             settle(slot, future, null, e);
         } catch (RuntimeException | Error e) {
             // Not one of ours (a bug or a JVM error): report it as it is, but never leave waiters hanging.
             circuit(slot).release();
             recordFailure(slot, null, background, sentNanos);
-            if (background) {
-                endFastPath(slot);
-            }
             settle(slot, future, null, e);
             if (e instanceof Error error) {
                 throw error;
             }
-        }
-    }
-
-    // After a failed background refresh: callers check the clock again and retry the refresh with back-off.
-    private static void endFastPath(TokenSlot slot) {
-        CachedToken current = slot.current.get();
-        if (current != null) {
-            current.fresh = false;
         }
     }
 
@@ -616,6 +602,12 @@ public final class TokenManager {
         long backoff = Math.max(slot.failureBackoffNanos,
                 Math.min(Math.max(policy.failureBackoff().toNanos(), 1) << (n - 1), MAX_RETRY_BACKOFF_NANOS));
         slot.nextBackgroundAttemptNanos = now + backoff;
+        CachedToken current = slot.current.get();
+        if (background && current != null) {
+            // The token the refresh was for leaves the fast path: callers check the clock again and retry the
+            // refresh after the back-off.
+            current.fresh = false;
+        }
         LOG.log(Level.FINE, () -> "token request to bank " + slot.endpoints.bank() + " failed after "
                 + millisSince(sentNanos) + " ms" + (background ? " (background refresh; the current token stays)" : "")
                 + ": " + (e == null ? "unexpected error" : e.getClass().getSimpleName()));
