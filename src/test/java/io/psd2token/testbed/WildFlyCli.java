@@ -44,20 +44,9 @@ final class WildFlyCli {
         Path session = workDir.resolve("offline-session.cli");
         Files.write(session, lines, StandardCharsets.UTF_8);
         Path log = workDir.resolve("jboss-cli.log");
-        ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/jboss-cli.sh").toString(),
-                "--resolve-parameter-values", "--properties=" + properties, "--file=" + session)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().put("JBOSS_HOME", jbossHome.toString());
-        pb.environment().remove("JAVA_OPTS");
-        Process process = pb.start();
-        if (!process.waitFor(3, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("jboss-cli did not finish within 3 minutes; see " + log);
-        }
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException("jboss-cli failed (exit " + process.exitValue() + "); see " + log
-                    + ":\n" + tail(log));
+        int exit = run(log, 3, "--resolve-parameter-values", "--properties=" + properties, "--file=" + session);
+        if (exit != 0) {
+            throw new IllegalStateException("jboss-cli failed (exit " + exit + "); see " + log + ":\n" + tail(log));
         }
     }
 
@@ -85,21 +74,27 @@ final class WildFlyCli {
 
     private void connected(int managementPort, String what) throws IOException, InterruptedException {
         Path log = workDir.resolve("jboss-cli-online.log");
-        ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/jboss-cli.sh").toString(), "--connect",
-                "--controller=remote+http://127.0.0.1:" + managementPort, what)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+        int exit = run(log, 2, "--connect", "--controller=remote+http://127.0.0.1:" + managementPort, what);
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        if (exit != 0 || output.contains("\"outcome\" => \"failed\"")) {
+            throw new IllegalStateException("jboss-cli failed (exit " + exit + "):\n" + output);
+        }
+    }
+
+    /** Runs jboss-cli with the arguments, its output in {@code log}; returns its exit value. */
+    private int run(Path log, int timeoutMinutes, String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(jbossHome.resolve("bin/jboss-cli.sh").toString());
+        command.addAll(List.of(arguments));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JBOSS_HOME", jbossHome.toString());
         pb.environment().remove("JAVA_OPTS");
         Process process = pb.start();
-        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+        if (!process.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            throw new IllegalStateException("jboss-cli did not finish within 2 minutes; see " + log);
+            throw new IllegalStateException("jboss-cli did not finish within " + timeoutMinutes + " minutes; see " + log);
         }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        if (process.exitValue() != 0 || output.contains("\"outcome\" => \"failed\"")) {
-            throw new IllegalStateException("jboss-cli failed (exit " + process.exitValue() + "):\n" + output);
-        }
+        return process.exitValue();
     }
 
     private static String tail(Path log) throws IOException {

@@ -82,14 +82,13 @@ class TokenManagerConcurrencyTest {
     @Test
     void thousandCallersAtExpirySendOneRequest() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
-            simulator.reset();
-            FakeClock clock = new FakeClock();
-            FakeScheduler scheduler = new FakeScheduler(clock);
-            TokenManager m = manager(clock, scheduler);
-            AccessToken first = m.token("13807");
+            StalePoint at = stalePoint();
+            TokenManager m = at.manager();
+            FakeClock clock = at.clock();
+            FakeScheduler scheduler = at.scheduler();
+            AccessToken first = at.first();
             // The refresh the scheduler starts at the stale point fails, and nobody calls in the stale window
             // to retry it: at expiry every caller must wait for a new token.
-            clock.advance(Duration.ofSeconds(3540));
             scheduler.runDue();
             simulator.setFault("13807", BankSimulator.Fault.INTERNAL_SERVER_ERROR, 1);
             assertEquals(1, scheduler.runPending(), "round " + round);
@@ -107,12 +106,10 @@ class TokenManagerConcurrencyTest {
     @Test
     void thousandCallersAcrossTheStalePointSendOneRefresh() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
-            simulator.reset();
-            FakeClock clock = new FakeClock();
-            FakeScheduler scheduler = new FakeScheduler(clock);
-            TokenManager m = manager(clock, scheduler);
-            AccessToken first = m.token("13807");
-            clock.advance(Duration.ofSeconds(3540));
+            StalePoint at = stalePoint();
+            TokenManager m = at.manager();
+            FakeScheduler scheduler = at.scheduler();
+            AccessToken first = at.first();
             // One caller plays the scheduler (the stale task, then the refresh it starts) amid the others.
             Set<AccessToken> seen = storm(CALLERS, i -> {
                 if (i == CALLERS / 2) {
@@ -140,6 +137,20 @@ class TokenManagerConcurrencyTest {
             assertEquals(2, simulator.tokenRequests("13807"), "round " + round);
             assertEquals(2, simulator.tokenRequests("17515"), "round " + round);
         }
+    }
+
+    /** A manager whose first token (from a fresh simulator) has just reached its stale point. */
+    private record StalePoint(TokenManager manager, FakeClock clock, FakeScheduler scheduler, AccessToken first) {
+    }
+
+    private StalePoint stalePoint() {
+        simulator.reset();
+        FakeClock clock = new FakeClock();
+        FakeScheduler scheduler = new FakeScheduler(clock);
+        TokenManager m = manager(clock, scheduler);
+        AccessToken first = m.token("13807");
+        clock.advance(Duration.ofSeconds(3540));
+        return new StalePoint(m, clock, scheduler, first);
     }
 
     private interface Call {

@@ -138,13 +138,12 @@ class TokenManagerTest {
     @Test
     void aCallerStillHoldingTheOldStaleTokenDoesNotStartASecondRefresh() throws Exception {
         // Regression: found by the refresh storm benchmark (docs/performance.md), replayed step by step here.
-        PausingClock pausing = new PausingClock(clock);
-        TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, pausing, POLICY,
-                JSONB, scheduler);
+        WatchedClock pausing = new WatchedClock(clock);
+        TokenManager m = manager(pausing);
         m.token("13807");
         advance(Duration.ofSeconds(3540));
         // The refresh the scheduler starts at the stale point fails, so callers check the clock again.
-        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        bank.answer = TokenManagerTest::unavailable;
         scheduler.runPending();
         bank.answer = null;
         advance(Duration.ofSeconds(1));
@@ -164,14 +163,18 @@ class TokenManagerTest {
         assertEquals(3, bank.requests.get(), "one request per refresh");
     }
 
-    /** Delegates to a clock, holding one chosen thread inside nanoTime() until told to go on. */
-    private static final class PausingClock implements TokenClock {
+    /**
+     * Delegates to a clock, counting the monotonic reads (to tell the fast path, none, from the slow path) and
+     * holding one chosen thread inside nanoTime() until told to go on.
+     */
+    private static final class WatchedClock implements TokenClock {
         private final TokenClock delegate;
         private volatile Thread toPause;
+        final AtomicInteger reads = new AtomicInteger();
         final java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
 
-        PausingClock(TokenClock delegate) {
+        WatchedClock(TokenClock delegate) {
             this.delegate = delegate;
         }
 
@@ -181,6 +184,7 @@ class TokenManagerTest {
 
         @Override
         public long nanoTime() {
+            reads.incrementAndGet();
             if (Thread.currentThread() == toPause) {
                 toPause = null;
                 paused.countDown();
@@ -210,7 +214,7 @@ class TokenManagerTest {
 
         // The refreshed token's own refresh fails, and nobody calls again before it expires.
         advance(Duration.ofSeconds(3540));
-        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        bank.answer = TokenManagerTest::unavailable;
         assertEquals(1, scheduler.runPending());
         bank.answer = null;
         advance(Duration.ofSeconds(45));
@@ -223,7 +227,7 @@ class TokenManagerTest {
 
     @Test
     void theSchedulerStartsTheRefreshAtTheStalePointAndCallersKeepTheFastPath() {
-        CountingClock counting = new CountingClock(clock);
+        WatchedClock counting = new WatchedClock(clock);
         TokenManager m = manager(counting);
         AccessToken first = m.token("13807");
         advance(Duration.ofSeconds(3540));
@@ -243,7 +247,7 @@ class TokenManagerTest {
 
     @Test
     void aRefreshThatHasNotLandedByHalfTheStaleWindowSendsCallersBackToTheClock() {
-        CountingClock counting = new CountingClock(clock);
+        WatchedClock counting = new WatchedClock(clock);
         TokenManager m = manager(counting);
         AccessToken first = m.token("13807");
         advance(Duration.ofSeconds(3540)); // refresh queued, never run: a bank that does not answer
@@ -259,13 +263,13 @@ class TokenManagerTest {
 
     @Test
     void aRefreshThatCannotStartEndsTheFastPathAtOnce() {
-        CountingClock counting = new CountingClock(clock);
+        WatchedClock counting = new WatchedClock(clock);
         // One failure opens the bank's circuit for two hours.
         TokenManager m = new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, counting, POLICY,
                 JSONB, scheduler, new Resilience(1, Duration.ofMillis(100), Duration.ofSeconds(1), 1,
                         Duration.ofHours(2), 0));
         AccessToken first = m.token("13807");
-        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        bank.answer = TokenManagerTest::unavailable;
         assertThrows(TokenRequestRejectedException.class, () -> m.token("13807", "aisp"));
         bank.answer = null;
         advance(Duration.ofSeconds(3540));
@@ -276,30 +280,14 @@ class TokenManagerTest {
         assertEquals(2, bank.requests.get());
     }
 
+    /** A bank's 503 answer: a failure that is retried, not a client error. */
+    private static HttpReply unavailable() {
+        return new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+    }
+
     private TokenManager manager(TokenClock clock) {
         return new TokenManager(TokenManagerTest::endpoints, "PSDFR-ACPR-12345", bank, clock, POLICY, JSONB,
                 scheduler);
-    }
-
-    /** Counts the monotonic clock reads, to tell the fast path (none) from the slow path. */
-    private static final class CountingClock implements TokenClock {
-        private final TokenClock delegate;
-        final AtomicInteger reads = new AtomicInteger();
-
-        CountingClock(TokenClock delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public long nanoTime() {
-            reads.incrementAndGet();
-            return delegate.nanoTime();
-        }
-
-        @Override
-        public java.time.Instant now() {
-            return delegate.now();
-        }
     }
 
     @Test
@@ -411,7 +399,7 @@ class TokenManagerTest {
     void failedBackgroundRefreshKeepsServingTheValidTokenAndRetriesWithBackoff() {
         AccessToken first = manager.token("13807");
         advance(Duration.ofSeconds(3540));
-        bank.answer = () -> new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}");
+        bank.answer = TokenManagerTest::unavailable;
         assertSame(first, manager.token("13807"));
         scheduler.runPending();
         assertEquals(2, bank.requests.get());
