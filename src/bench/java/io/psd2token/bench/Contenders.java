@@ -2,13 +2,13 @@ package io.psd2token.bench;
 
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Scope;
-import io.psd2token.http.JdkBankHttp;
+import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.token.TokenClock;
-import io.psd2token.token.Resilience;
-import io.psd2token.token.TokenManager;
+import io.psd2token.internal.token.Resilience;
+import io.psd2token.internal.token.TokenManager;
 import io.psd2token.token.TokenMetrics;
-import io.psd2token.token.TokenPolicy;
-import io.psd2token.token.TokenScheduler;
+import io.psd2token.internal.token.TokenPolicy;
+import io.psd2token.internal.token.TokenScheduler;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.security.NoSuchAlgorithmException;

@@ -1,8 +1,8 @@
 package io.psd2token.bench;
 
-import io.psd2token.token.TokenManager;
+import io.psd2token.internal.token.TokenManager;
 import io.psd2token.token.TokenMetrics;
-import io.psd2token.token.TokenPolicy;
+import io.psd2token.internal.token.TokenPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -2,12 +2,12 @@ package io.psd2token.bench;
 
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Scope;
-import io.psd2token.http.BankHttp;
-import io.psd2token.http.HttpReply;
+import io.psd2token.internal.http.BankHttp;
+import io.psd2token.internal.http.HttpReply;
 import io.psd2token.token.TokenClock;
-import io.psd2token.token.TokenManager;
-import io.psd2token.token.TokenPolicy;
-import io.psd2token.token.TokenScheduler;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenPolicy;
+import io.psd2token.internal.token.TokenScheduler;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.time.Duration;

@@ -1,5 +1,9 @@
 package io.psd2token.token;
 
+import io.psd2token.internal.token.CachedToken;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenPolicy;
+import io.psd2token.internal.token.TokenSlot;
 import io.psd2token.bench.Contenders;
 import io.psd2token.bench.FakeTokenEndpoint;
 import java.io.IOException;

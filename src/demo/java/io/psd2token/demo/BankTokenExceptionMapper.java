@@ -1,8 +1,8 @@
 package io.psd2token.demo;
 
-import io.psd2token.BankTokenException;
-import io.psd2token.ConfigurationException;
-import io.psd2token.bank.UnknownBankException;
+import io.psd2token.error.BankTokenException;
+import io.psd2token.error.ConfigurationException;
+import io.psd2token.error.UnknownBankException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;

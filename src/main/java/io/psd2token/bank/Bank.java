@@ -47,8 +47,13 @@ public record Bank(Bkcode bkcode, String name, String shortName, Network network
         note = note == null ? "" : note;
     }
 
-    /** This bank, enabled or disabled. */
-    Bank withEnabled(boolean enable) {
+    /**
+     * This bank, enabled or disabled.
+     *
+     * @param enable whether the copy is enabled
+     * @return a copy that differs only in {@link #enabled()}
+     */
+    public Bank withEnabled(boolean enable) {
         return new Bank(bkcode, name, shortName, network, aliases, confirmed, enable, note);
     }
 }

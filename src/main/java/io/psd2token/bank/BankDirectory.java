@@ -1,6 +1,6 @@
 package io.psd2token.bank;
 
-import io.psd2token.ConfigurationException;
+import io.psd2token.error.UnknownBankException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -30,40 +29,18 @@ import java.util.regex.Pattern;
  * this bank code" ({@link #require}).
  *
  * <p>The shipped list is incomplete by nature (BPCE publishes the authoritative one on each API product's
- * "Limits" page), so every entry can be renamed or disabled and new bank codes declared, with keys that also
- * work as environment variables:
- * <ul>
- * <li>{@code psd2.banks.extra=12345,67890} declares bank codes the file lacks;</li>
- * <li>{@code psd2.bank.<bkcode>.name}, {@code .short-name}, {@code .network}, {@code .aliases} ({@code |}
- * separated) set or override one bank's entry;</li>
- * <li>{@code psd2.bank.<bkcode>.enabled=false} disables one bank;</li>
- * <li>{@code psd2.banks.only=13807,17515} disables every bank not listed (a per-bank {@code enabled} wins).</li>
- * </ul>
+ * "Limits" page), so every entry can be renamed or disabled and new bank codes declared by configuration
+ * ({@code psd2.banks.extra}, {@code psd2.banks.only}, {@code psd2.bank.<bkcode>.name|short-name|network|aliases|
+ * enabled}; see docs/banks.md). The library builds the deployment's directory from the shipped list and those keys
+ * when the application starts, and injects it ({@code @Inject BankDirectory banks;}).
  *
- * <p>Immutable once built: every collection is filled in the constructor and never changed, so one instance
- * is safely shared by all threads.
+ * <p>Immutable: every collection is filled in the constructor and never changed, so one instance is safely
+ * shared by all threads.
  */
 public final class BankDirectory {
 
     /** The shipped list, a classpath resource beside this class. */
     public static final String RESOURCE = "bpce-banks.tsv";
-
-    /** Comma-separated bank codes to add to the shipped list. */
-    public static final String EXTRA_BANKS = "psd2.banks.extra";
-    /** Comma-separated bank codes; when set, every other bank is disabled. */
-    public static final String ONLY_BANKS = "psd2.banks.only";
-    /** Prefix of the per-bank keys, shared with the endpoint keys of {@code Psd2Config}. */
-    public static final String BANK_PREFIX = "psd2.bank.";
-    /** Per-bank key suffix: the name shown to a PSU. */
-    public static final String NAME = "name";
-    /** Per-bank key suffix: the short name. */
-    public static final String SHORT_NAME = "short-name";
-    /** Per-bank key suffix: BANQUE_POPULAIRE, CAISSE_EPARGNE or OTHER. */
-    public static final String NETWORK = "network";
-    /** Per-bank key suffix: other names of the bank, separated by {@code |}; replaces the shipped aliases. */
-    public static final String ALIASES = "aliases";
-    /** Per-bank key suffix: {@code false} disables the bank, {@code true} enables it despite {@code psd2.banks.only}. */
-    public static final String ENABLED = "enabled";
 
     /** Longest name search accepted; a PSU types a few words, anything longer is not a search. */
     public static final int MAX_QUERY_LENGTH = 100;
@@ -71,7 +48,6 @@ public final class BankDirectory {
     static final List<String> HEADER = List.of("bkcode", "name", "short_name", "network", "confirmed", "aliases",
             "note");
 
-    private static final Pattern CODE_LIST = Pattern.compile("[\\s,]+");
     private static final Pattern ALIAS_LIST = Pattern.compile("\\|");
     private static final Pattern MARKS = Pattern.compile("\\p{M}+");
     private static final Pattern NOT_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
@@ -79,92 +55,57 @@ public final class BankDirectory {
     private final Map<Bkcode, Bank> banks;
     private final List<Bank> all;
     private final Map<Bkcode, String[]> searchWords;
-    // Why a bank is disabled, for the message of require(): the key that disabled it.
+    // Why a bank is disabled, for the message of require(): the setting that disabled it.
     private final Map<Bkcode, String> disabledBy;
-    // Invalid configuration values, one line each; the shipped entries stand in for them.
-    private final List<String> problems;
 
-    private BankDirectory(List<Bank> shipped, Function<String, Optional<String>> config) {
-        Settings settings = new Settings(config);
-        List<String> found = new ArrayList<>();
-        Map<Bkcode, Bank> entries = new TreeMap<>(Comparator.comparing(Bkcode::value));
-        shipped.forEach(b -> entries.put(b.bkcode(), b));
-        List<Bkcode> extras = ConfigurationException.collect(found, () -> settings.codes(EXTRA_BANKS), List.<Bkcode>of());
-        for (Bkcode extra : extras) {
-            // A code the file already has is tolerated: a later release may ship a bank a deployment declared.
-            entries.putIfAbsent(extra, new Bank(extra, "Bank " + extra, "", Network.OTHER, List.of(), false, true, ""));
-        }
-        List<Bkcode> only = ConfigurationException.collect(found, () -> settings.codes(ONLY_BANKS), List.<Bkcode>of());
-        for (Bkcode listed : only) {
-            if (!entries.containsKey(listed)) {
-                found.add(ONLY_BANKS + " lists " + listed + ", which is not in the bank directory; declare it with "
-                        + EXTRA_BANKS + "=" + listed);
-            }
-        }
-        Map<Bkcode, Bank> configured = new LinkedHashMap<>();
+    private BankDirectory(Collection<Bank> entries, Map<Bkcode, String> disabledBy) {
+        Map<Bkcode, Bank> sorted = new TreeMap<>(Comparator.comparing(Bkcode::value));
         Map<Bkcode, String[]> words = new HashMap<>();
-        Map<Bkcode, String> reasons = new HashMap<>();
-        for (Bank entry : entries.values()) {
-            Optional<Boolean> explicit = ConfigurationException.collect(found, () -> settings.bool(key(entry.bkcode(), ENABLED)),
-                    Optional.<Boolean>empty());
-            boolean listed = only.isEmpty() || only.contains(entry.bkcode());
-            Bank bank = ConfigurationException.collect(found, () -> settings.override(entry), entry).withEnabled(explicit.orElse(listed));
-            if (!bank.enabled()) {
-                reasons.put(bank.bkcode(), explicit.isPresent() ? key(bank.bkcode(), ENABLED) + "=false"
-                        : ONLY_BANKS + " (it is not listed there)");
+        for (Bank bank : entries) {
+            if (sorted.putIfAbsent(bank.bkcode(), bank) != null) {
+                throw new IllegalArgumentException("bank code " + bank.bkcode() + " appears twice");
             }
-            configured.put(bank.bkcode(), bank);
             words.put(bank.bkcode(), words(bank));
         }
-        this.problems = List.copyOf(found);
-        this.banks = Map.copyOf(configured);
-        this.all = List.copyOf(configured.values());
+        Map<Bkcode, String> reasons = new HashMap<>();
+        for (Bank bank : sorted.values()) {
+            if (!bank.enabled()) {
+                reasons.put(bank.bkcode(), disabledBy.getOrDefault(bank.bkcode(), "configuration"));
+            }
+        }
+        this.banks = Map.copyOf(sorted);
+        this.all = List.copyOf(sorted.values());
         this.searchWords = Map.copyOf(words);
         this.disabledBy = Map.copyOf(reasons);
     }
 
     /**
-     * The shipped list changed by configuration.
+     * A directory of the given banks.
      *
-     * @param config looks a key up, e.g. {@code key -> config.getOptionalValue(key, String.class)}
-     * @return the directory of the shipped banks plus the configured ones, with names, aliases and enabled
-     *         flags as configured
-     * @throws ConfigurationException naming the key, for the first invalid value
-     * @throws IllegalStateException naming the line, when the shipped list is malformed
+     * @param banks the entries, each bank code once; disabled ones included
+     * @param disabledBy for disabled banks, the setting that disabled them (named in {@link #require}'s message)
+     * @return the directory
+     * @throws IllegalArgumentException when a bank code appears twice
      */
-    public static BankDirectory load(Function<String, Optional<String>> config) {
-        BankDirectory directory = read(config);
-        if (!directory.problems.isEmpty()) {
-            throw ConfigurationException.report(directory.problems);
-        }
-        return directory;
+    public static BankDirectory of(Collection<Bank> banks, Map<Bkcode, String> disabledBy) {
+        return new BankDirectory(banks, disabledBy);
     }
 
     /**
-     * As {@link #load}, but keeps invalid values as {@link #problems()} instead of throwing, so that they can
-     * join the application's single start-up report.
+     * The list shipped with the library, without configuration.
      *
-     * @param config looks a key up
-     * @return the directory, with the shipped values where configured ones were invalid
+     * @return every shipped bank, each enabled
+     * @throws IllegalStateException naming the line, when the shipped list is malformed
      */
-    public static BankDirectory read(Function<String, Optional<String>> config) {
+    public static List<Bank> shipped() {
         try (InputStream in = BankDirectory.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(resourcePath() + " is missing from the library jar");
             }
-            return new BankDirectory(parse(new InputStreamReader(in, StandardCharsets.UTF_8), resourcePath()), config);
+            return parse(new InputStreamReader(in, StandardCharsets.UTF_8), resourcePath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + resourcePath(), e);
         }
-    }
-
-    /**
-     * The invalid configuration values found, one line each naming its key.
-     *
-     * @return the problems; empty when the configuration is valid
-     */
-    public List<String> problems() {
-        return problems;
     }
 
     /**
@@ -173,16 +114,7 @@ public final class BankDirectory {
      * @return the directory of every shipped bank, each enabled
      */
     public static BankDirectory defaults() {
-        return load(key -> Optional.empty());
-    }
-
-    /** A directory of the given banks changed by configuration; for tests. */
-    static BankDirectory of(List<Bank> banks, Function<String, Optional<String>> config) {
-        BankDirectory directory = new BankDirectory(banks, config);
-        if (!directory.problems.isEmpty()) {
-            throw ConfigurationException.report(directory.problems);
-        }
-        return directory;
+        return of(shipped(), Map.of());
     }
 
     /**
@@ -256,24 +188,13 @@ public final class BankDirectory {
         if (bank == null) {
             throw new UnknownBankException("bank code " + bkcode + " is not in the BPCE bank directory; if your"
                     + " 89C3 API product serves it (see its Limits page), declare it by configuration: "
-                    + EXTRA_BANKS + "=" + bkcode + " and " + key(bkcode, NAME) + "=<its name>");
+                    + "psd2.banks.extra=" + bkcode + " and psd2.bank." + bkcode + ".name=<its name>");
         }
         if (!bank.enabled()) {
             throw new UnknownBankException("bank " + bkcode + " (" + bounded(bank.name()) + ") is disabled by "
-                    + disabledBy.get(bkcode) + "; to enable it set " + key(bkcode, ENABLED) + "=true");
+                    + disabledBy.get(bkcode) + "; to enable it set psd2.bank." + bkcode + ".enabled=true");
         }
         return bank;
-    }
-
-    /**
-     * The per-bank key {@code psd2.bank.<bkcode>.<suffix>}.
-     *
-     * @param bkcode the bank the key configures
-     * @param suffix the setting, e.g. {@code enabled} or {@code name}
-     * @return the full configuration key, for reading it and for naming it in error messages
-     */
-    public static String key(Bkcode bkcode, String suffix) {
-        return BANK_PREFIX + bkcode.value() + "." + suffix;
     }
 
     @Override
@@ -361,7 +282,13 @@ public final class BankDirectory {
         return BankDirectory.class.getPackageName().replace('.', '/') + "/" + RESOURCE;
     }
 
-    private static List<String> aliases(String text) {
+    /**
+     * Splits a {@code |}-separated list of names.
+     *
+     * @param text the list
+     * @return the names, trimmed, without empty ones
+     */
+    public static List<String> aliases(String text) {
         return ALIAS_LIST.splitAsStream(text).map(String::strip).filter(a -> !a.isEmpty()).toList();
     }
 
@@ -396,62 +323,5 @@ public final class BankDirectory {
 
     private static String bounded(String text) {
         return text.length() <= 60 ? text : text.substring(0, 60) + "...";
-    }
-
-    /** Reads the configuration keys of the directory, naming the key in every error. */
-    private static final class Settings {
-
-        private final Function<String, Optional<String>> source;
-
-        Settings(Function<String, Optional<String>> source) {
-            this.source = source;
-        }
-
-        Optional<String> value(String key) {
-            return source.apply(key).map(String::strip).filter(v -> !v.isEmpty());
-        }
-
-        List<Bkcode> codes(String key) {
-            List<Bkcode> codes = new ArrayList<>();
-            for (String code : value(key).map(CODE_LIST::split).orElse(new String[0])) {
-                if (code.isEmpty()) {
-                    continue;
-                }
-                try {
-                    codes.add(Bkcode.of(code));
-                } catch (UnknownBankException e) {
-                    throw new ConfigurationException(key + " must list bank codes separated by commas, e.g."
-                            + " 13807,17515: " + e.getMessage());
-                }
-            }
-            return List.copyOf(codes);
-        }
-
-        Optional<Boolean> bool(String key) {
-            return value(key).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
-                case "true" -> Boolean.TRUE;
-                case "false" -> Boolean.FALSE;
-                default -> throw new ConfigurationException(key + " must be true or false");
-            });
-        }
-
-        Bank override(Bank bank) {
-            Bkcode code = bank.bkcode();
-            Network network = bank.network();
-            Optional<String> configuredNetwork = value(key(code, NETWORK));
-            if (configuredNetwork.isPresent()) {
-                try {
-                    network = Network.parse(configuredNetwork.get());
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigurationException(key(code, NETWORK) + " is " + e.getMessage());
-                }
-            }
-            return new Bank(code,
-                    value(key(code, NAME)).orElse(bank.name()),
-                    value(key(code, SHORT_NAME)).orElse(bank.shortName()),
-                    network,
-                    value(key(code, ALIASES)).map(BankDirectory::aliases).orElse(bank.aliases()),
-                    bank.confirmed(), bank.enabled(), bank.note());
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.psd2token.bank;
 
+import io.psd2token.error.SafeText;
+import io.psd2token.error.UnknownBankException;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +47,7 @@ public record Bkcode(String value) {
         }
         StringBuilder out = new StringBuilder("\"");
         value.codePoints().limit(20).forEach(c -> {
-            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+            if (!SafeText.isSafe(c) || c == '"' || c == '\\') {
                 out.append(String.format("\\u%04x", c));
             } else {
                 out.appendCodePoint(c);

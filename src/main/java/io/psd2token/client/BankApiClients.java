@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.rest.client.RestClientBuilder;
@@ -26,7 +28,7 @@ import org.eclipse.microprofile.rest.client.RestClientBuilder;
  * }</pre>
  *
  * <p>A call the bank rejects with 403 "Invalid token" (its token expired or was revoked early) is sent once
- * more with a new token; a second rejection throws {@link io.psd2token.token.TokenRejectedException}.
+ * more with a new token; a second rejection throws {@link io.psd2token.error.TokenRejectedException}.
  * Clients are built once per (bank, interface), shared (they are thread-safe) and closed at undeploy.
  */
 @ApplicationScoped
@@ -37,9 +39,11 @@ public class BankApiClients {
     @Inject
     BankTokens tokens;
 
-    // Per (bank, interface): the retrying proxy handed out, and the MP Rest Client behind it to close.
-    private final Map<List<Object>, Object> clients = new ConcurrentHashMap<>();
-    private final Map<List<Object>, Object> delegates = new ConcurrentHashMap<>();
+    // Per (bank, interface): the retrying proxy handed out; it stays valid for ever.
+    private final Map<List<Object>, Object> proxies = new ConcurrentHashMap<>();
+    // The MP Rest Clients behind the proxies: replaced as a whole after a QWAC rotation.
+    private final AtomicReference<ClientGeneration<List<Object>>> generation =
+            new AtomicReference<>(new ClientGeneration<>(BankApiClients::close));
 
     /**
      * @param bkcode the bank
@@ -49,10 +53,24 @@ public class BankApiClients {
      */
     public <T> T client(String bkcode, Class<T> api) {
         Bkcode bank = Bkcode.of(bkcode);
-        // The proxy stays valid for ever; the Rest Client behind it is rebuilt after a QWAC rotation.
-        return api.cast(clients.computeIfAbsent(List.of(bank, api), key -> Proxy.newProxyInstance(
+        return api.cast(proxies.computeIfAbsent(List.of(bank, api), key -> Proxy.newProxyInstance(
                 api.getClassLoader(), new Class<?>[] {api}, new InvalidTokenRetry(tokens, bank.value(),
-                        () -> delegates.computeIfAbsent(key, k -> build(bank.value(), api))))));
+                        () -> lease(key, k -> build(bank.value(), api))))));
+    }
+
+    /** A lease on the current generation's client for {@code key}; the caller releases it when the call ends. */
+    private Lease lease(List<Object> key, Function<List<Object>, Object> build) {
+        while (true) {
+            ClientGeneration<List<Object>> current = generation.get();
+            if (current.acquire()) {
+                try {
+                    return new Lease(current.client(key, build), current::release);
+                } catch (RuntimeException e) {
+                    current.release();
+                    throw e;
+                }
+            }
+        }
     }
 
     private <T> T build(String bkcode, Class<T> api) {
@@ -68,23 +86,24 @@ public class BankApiClients {
 
     /** After a QWAC rotation the clients' pooled connections carry the old certificate: build new ones. */
     void onRotation(@Observes QwacRotated rotated) {
-        closeDelegates();
+        generation.getAndSet(new ClientGeneration<>(BankApiClients::close)).retire();
     }
 
     @PreDestroy
     void closeAll() {
-        closeDelegates();
-        clients.clear();
+        generation.get().retire();
+        proxies.clear();
     }
 
-    private void closeDelegates() {
-        delegates.values().forEach(client -> {
-            try {
-                ((AutoCloseable) client).close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "closing a bank API client failed", e);
-            }
-        });
-        delegates.clear();
+    private static void close(Object client) {
+        try {
+            ((AutoCloseable) client).close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "closing a bank API client failed", e);
+        }
+    }
+
+    /** A client in use by one call, and how to give it back. */
+    record Lease(Object client, Runnable release) {
     }
 }

@@ -2,10 +2,11 @@ package io.psd2token.client;
 
 import io.psd2token.BankTokens;
 import io.psd2token.token.AccessToken;
-import io.psd2token.token.TokenRejectedException;
+import io.psd2token.error.TokenRejectedException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -24,9 +25,9 @@ final class InvalidTokenRetry implements InvocationHandler {
 
     private final BankTokens tokens;
     private final String bkcode;
-    private final Supplier<Object> delegate;
+    private final Supplier<BankApiClients.Lease> delegate;
 
-    InvalidTokenRetry(BankTokens tokens, String bkcode, Supplier<Object> delegate) {
+    InvalidTokenRetry(BankTokens tokens, String bkcode, Supplier<BankApiClients.Lease> delegate) {
         this.tokens = tokens;
         this.bkcode = bkcode;
         this.delegate = delegate;
@@ -39,7 +40,7 @@ final class InvalidTokenRetry implements InvocationHandler {
                 case "toString" -> "BankApiClient[bank=" + bkcode + ", " + method.getDeclaringClass().getName() + "]";
                 case "hashCode" -> System.identityHashCode(proxy);
                 case "equals" -> proxy == args[0];
-                default -> method.invoke(delegate.get(), args);
+                default -> throw new UnsupportedOperationException(method.getName());
             };
         }
         AccessToken token = tokens.token(bkcode);
@@ -59,12 +60,22 @@ final class InvalidTokenRetry implements InvocationHandler {
         AccessToken previous = CURRENT.get();
         CURRENT.set(token);
         InvalidTokenDetector.REJECTED.remove();
+        BankApiClients.Lease lease = delegate.get();
+        boolean async = false;
         try {
-            Object result = method.invoke(delegate.get(), args);
+            Object result = method.invoke(lease.client(), args);
+            if (result instanceof CompletionStage<?> stage) {
+                // The call goes on after this returns: the client is given back when it ends.
+                async = true;
+                stage.whenComplete((r, e) -> lease.release().run());
+            }
             return new Outcome(result, null, rejected());
         } catch (InvocationTargetException e) {
             return new Outcome(null, e.getCause(), rejected());
         } finally {
+            if (!async) {
+                lease.release().run();
+            }
             if (previous == null) {
                 CURRENT.remove();
             } else {

@@ -1,6 +1,7 @@
 package io.psd2token.identity;
 
-import io.psd2token.identity.InvalidQwacException.Problem;
+import io.psd2token.error.InvalidQwacException;
+import io.psd2token.error.InvalidQwacException.Problem;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.util.Collections;

@@ -1,7 +1,9 @@
 package io.psd2token.identity;
 
 import io.psd2token.bank.Scope;
-import io.psd2token.identity.InvalidQwacException.Problem;
+import io.psd2token.error.InvalidQwacException;
+import io.psd2token.error.SafeText;
+import io.psd2token.error.InvalidQwacException.Problem;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -396,22 +398,10 @@ public final class TppIdentity {
     }
 
     /**
-     * A certificate field as it may go into a message or the log: control characters replaced, length bounded, so a
-     * crafted certificate cannot forge log lines.
+     * A certificate field as it may go into a message or the log: bounded, without the characters that can forge
+     * log lines ({@link SafeText}), so a crafted certificate cannot forge log lines.
      */
     static String printable(String value) {
-        if (value == null) {
-            return "";
-        }
-        StringBuilder shown = new StringBuilder(Math.min(value.length(), MAX_SHOWN));
-        value.codePoints().limit(MAX_SHOWN).forEach(c -> {
-            if (Character.isISOControl(c)) {
-                shown.append('?');
-            } else {
-                shown.appendCodePoint(c);
-            }
-        });
-        return value.codePointCount(0, value.length()) > MAX_SHOWN ? shown.append("...").toString()
-                : shown.toString();
+        return value == null ? "" : SafeText.of(value, MAX_SHOWN);
     }
 }

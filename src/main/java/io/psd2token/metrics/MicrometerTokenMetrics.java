@@ -3,7 +3,7 @@ package io.psd2token.metrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.psd2token.config.Psd2Config;
+import io.psd2token.internal.config.Psd2Keys;
 import io.psd2token.token.TokenMetrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -77,9 +77,12 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     @PostConstruct
     void start() {
-        // Psd2Config has already refused a value other than true or false, in the start-up report.
-        countHits = !config.getOptionalValue(Psd2Config.METRICS_CACHE_HITS, String.class).orElse("true").strip()
-                .equalsIgnoreCase("false");
+        // An invalid value is in the start-up report already (read by Psd2Config): the default stands in here.
+        try {
+            countHits = Psd2Keys.METRICS_CACHE_HITS.read(key -> config.getOptionalValue(key, String.class)).orElse(true);
+        } catch (RuntimeException e) {
+            countHits = true;
+        }
         if (registries.isResolvable()) {
             registry = registries.get();
         } else {

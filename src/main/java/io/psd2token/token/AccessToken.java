@@ -18,24 +18,44 @@ public final class AccessToken {
     private final String value;
     private final String tokenType;
     private final Scope scope;
+    private final Scope requestedScope;
     private final Duration lifetime;
     private final Instant expiresAt;
 
     /**
+     * A token as the bank granted it for the scope asked for.
+     *
      * @param bank the bank that issued it; it is worthless at any other bank
      * @param value the token text
      * @param tokenType the token type as the bank wrote it (always Bearer, case-insensitively)
      * @param scope the scope the bank granted
+     * @param requestedScope the scope that was asked for: the cache keeps the token under it
      * @param lifetime the lifetime the bank announced (or the configured default)
      * @param expiresAt the wall-clock expiry, for display; the cache decides on a monotonic clock
      */
-    public AccessToken(Bkcode bank, String value, String tokenType, Scope scope, Duration lifetime, Instant expiresAt) {
+    public AccessToken(Bkcode bank, String value, String tokenType, Scope scope, Scope requestedScope,
+            Duration lifetime, Instant expiresAt) {
         this.bank = Objects.requireNonNull(bank, "bank");
         this.value = Objects.requireNonNull(value, "value");
         this.tokenType = Objects.requireNonNull(tokenType, "tokenType");
         this.scope = Objects.requireNonNull(scope, "scope");
+        this.requestedScope = Objects.requireNonNull(requestedScope, "requestedScope");
         this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
         this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
+    }
+
+    /**
+     * A token granted for exactly the scope asked for, e.g. in an application's own tests.
+     *
+     * @param bank the bank that issued it
+     * @param value the token text
+     * @param tokenType the token type as the bank wrote it
+     * @param scope the scope asked for and granted
+     * @param lifetime the lifetime the bank announced
+     * @param expiresAt the wall-clock expiry, for display
+     */
+    public AccessToken(Bkcode bank, String value, String tokenType, Scope scope, Duration lifetime, Instant expiresAt) {
+        this(bank, value, tokenType, scope, scope, lifetime, expiresAt);
     }
 
     /**
@@ -81,6 +101,15 @@ public final class AccessToken {
      */
     public Scope scope() {
         return scope;
+    }
+
+    /**
+     * The scope that was asked for, under which the cache keeps the token (the bank may grant more or less).
+     *
+     * @return the requested scope, normalised
+     */
+    public Scope requestedScope() {
+        return requestedScope;
     }
 
     /**

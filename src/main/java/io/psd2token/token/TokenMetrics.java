@@ -4,6 +4,8 @@ package io.psd2token.token;
  * Where the token manager reports what it does, for a metrics system. The core knows no metrics library:
  * {@link io.psd2token.BankTokens} reports to the application's own CDI bean implementing this interface if it
  * has one, else to {@code io.psd2token.metrics.MicrometerTokenMetrics} where the server provides Micrometer.
+ *
+ * <p>A binding that throws never breaks a token request: the library logs it once and ignores it.
  */
 public interface TokenMetrics {
 
@@ -19,6 +21,16 @@ public interface TokenMetrics {
      * @param counters live, read-only counters of the slot
      */
     default void slotCreated(String bank, String scope, SlotCounters counters) {
+    }
+
+    /**
+     * A (bank, scope) left the cache: its token lapsed unused and nobody keeps it warm. Its meters can go; if the
+     * scope is asked for again, {@link #slotCreated} is called again with new counters.
+     *
+     * @param bank the bank code
+     * @param scope the scope of the slot
+     */
+    default void slotRemoved(String bank, String scope) {
     }
 
     /**
@@ -57,6 +69,21 @@ public interface TokenMetrics {
 
         /** @return tokens evicted after the bank's API answered 403 "Invalid token" */
         long invalidTokenRecoveries();
+
+        /** @return callers failed at once because the bank was slow and too many waited already */
+        default long busyRefusals() {
+            return 0;
+        }
+
+        /** @return callers failed at once because the bank's circuit was open */
+        default long circuitRefusals() {
+            return 0;
+        }
+
+        /** @return callers given a recent failure again, without a request, during its back-off */
+        default long backoffRefusals() {
+            return 0;
+        }
 
         /** @return age of the cached token in seconds, or -1 when none is cached */
         double tokenAgeSeconds();

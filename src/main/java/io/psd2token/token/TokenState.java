@@ -17,10 +17,13 @@ import java.util.Optional;
  * @param lastFailure the type and message of the last failure, if any (messages never hold tokens)
  * @param sinceLastSuccess time since the last successful token request was sent, if there was one
  * @param circuit the bank's circuit breaker: {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
+ * @param refusedCallers callers failed before any request: the bank was slow and too many waited
+ *        ({@code BankBusyException}), its circuit was open, or a failure was being replayed during its back-off
+ * @param keptWarm whether the token is kept warm ({@code psd2.warm-up}) rather than only while used
  */
 public record TokenState(String bank, String scope, Phase phase, Duration age, Duration expiresIn, long requests,
         long backgroundRefreshes, long failures, Optional<String> lastFailure, Optional<Duration> sinceLastSuccess,
-        String circuit) {
+        String circuit, long refusedCallers, boolean keptWarm) {
 
     /** The life of a cached token. */
     public enum Phase {
@@ -28,9 +31,9 @@ public record TokenState(String bank, String scope, Phase phase, Duration age, D
         NONE,
         /** Handed out without any check. */
         FRESH,
-        /** Still handed out while its successor is fetched in the background. */
+        /** Past its stale point: still handed out while its successor is fetched (if it is in use). */
         STALE,
-        /** No longer handed out; the next caller waits for a new one. */
+        /** Past its drop point: no longer handed out; the next caller waits for a new one. */
         EXPIRED
     }
 }

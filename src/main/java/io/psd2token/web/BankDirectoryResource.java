@@ -3,7 +3,7 @@ package io.psd2token.web;
 import io.psd2token.bank.Bank;
 import io.psd2token.bank.BankDirectory;
 import io.psd2token.bank.Network;
-import io.psd2token.bank.UnknownBankException;
+import io.psd2token.error.UnknownBankException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.psd2token.ConfigurationException;
+import io.psd2token.error.ConfigurationException;
+import io.psd2token.error.UnknownBankException;
+import io.psd2token.internal.config.Psd2Config;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,7 @@ class BankDirectoryTest {
     private final Map<String, String> config = new HashMap<>();
 
     private BankDirectory directory() {
-        return BankDirectory.load(key -> Optional.ofNullable(config.get(key)));
+        return Psd2Config.read(key -> Optional.ofNullable(config.get(key))).directory();
     }
 
     private static List<String> codes(List<Bank> banks) {
@@ -168,12 +167,12 @@ class BankDirectoryTest {
     void everyBadDirectoryValueIsCollectedAndLoadReportsThemAtOnce() {
         Map<String, String> bad = Map.of("psd2.bank.17515.enabled", "maybe", "psd2.bank.13807.network", "BANK",
                 "psd2.banks.only", "13807,99999");
-        BankDirectory read = BankDirectory.read(key -> Optional.ofNullable(bad.get(key)));
+        Psd2Config read = new Psd2Config(key -> Optional.ofNullable(bad.get(key)));
         assertEquals(3, read.problems().size(), read.problems().toString());
-        assertTrue(read.find(Bkcode.of("17515")).isPresent(), "the shipped entry stands in for the bad value");
-        var e = assertThrows(ConfigurationException.class, () -> BankDirectory.load(key -> Optional.ofNullable(bad.get(key))));
+        assertTrue(read.directory().find(Bkcode.of("17515")).isPresent(), "the shipped entry stands in for the bad value");
+        var e = assertThrows(ConfigurationException.class, () -> Psd2Config.read(key -> Optional.ofNullable(bad.get(key))));
         assertTrue(e.getMessage().startsWith("psd2-token configuration has 3 problems"), e.getMessage());
-        assertTrue(BankDirectory.defaults().problems().isEmpty());
+        assertTrue(new Psd2Config(key -> Optional.empty()).problems().isEmpty());
     }
 
     @Test
@@ -307,19 +306,5 @@ class BankDirectoryTest {
     void toStringIsShortAndSafeToLog() {
         config.put("psd2.bank.10107.enabled", "false");
         assertEquals("BankDirectory[30 banks, 29 enabled]", directory().toString());
-    }
-
-    // The configuration contract is documented
-
-    @Test
-    void everyDirectoryKeyIsDocumented() throws Exception {
-        String doc = Files.readString(Path.of("docs/configuration.md"), StandardCharsets.UTF_8);
-        for (String key : List.of(BankDirectory.EXTRA_BANKS, BankDirectory.ONLY_BANKS)) {
-            assertTrue(doc.contains("`" + key + "`"), key + " is not documented in docs/configuration.md");
-        }
-        for (String suffix : List.of(BankDirectory.NAME, BankDirectory.SHORT_NAME, BankDirectory.NETWORK,
-                BankDirectory.ALIASES, BankDirectory.ENABLED)) {
-            assertTrue(doc.contains("`psd2.bank.<bkcode>." + suffix + "`"), suffix + " is not documented");
-        }
     }
 }

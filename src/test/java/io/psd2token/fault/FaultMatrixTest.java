@@ -9,28 +9,32 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.psd2token.BankTokenException;
+import io.psd2token.error.BankTokenException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
-import io.psd2token.http.BankUnreachableException;
-import io.psd2token.http.JdkBankHttp;
-import io.psd2token.http.ResponseTooLargeException;
-import io.psd2token.http.TlsHandshakeException;
-import io.psd2token.http.TlsHandshakeException.Side;
+import io.psd2token.error.BankUnreachableException;
+import io.psd2token.internal.config.Psd2Config;
+import io.psd2token.internal.http.JdkBankHttp;
+import io.psd2token.error.ResponseTooLargeException;
+import io.psd2token.error.TlsHandshakeException;
+import io.psd2token.error.TlsHandshakeException.Side;
 import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.BankSimulator.Fault;
 import io.psd2token.testbed.ClientTls;
 import io.psd2token.testbed.TestPki;
 import io.psd2token.token.AccessToken;
-import io.psd2token.token.InvalidTokenResponseException;
+import io.psd2token.error.InvalidTokenResponseException;
 import io.psd2token.token.TokenClock;
-import io.psd2token.token.TokenManager;
-import io.psd2token.token.TokenPolicy;
-import io.psd2token.token.TokenRejectedException;
-import io.psd2token.token.TokenRequestRejectedException;
-import io.psd2token.token.TokenScheduler;
-import io.psd2token.token.UnsupportedTokenTypeException;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenPolicy;
+import io.psd2token.error.TokenRejectedException;
+import io.psd2token.error.TokenRequestRejectedException;
+import io.psd2token.internal.token.Resilience;
+import io.psd2token.internal.token.TokenTimer;
+import io.psd2token.testbed.BlockingHttp;
+import io.psd2token.testbed.TestClock;
+import io.psd2token.error.UnsupportedTokenTypeException;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.io.IOException;
@@ -89,13 +93,13 @@ class FaultMatrixTest {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
     /** The longest a failing call may take: the request timeout, a diagnosis, and scheduling slack. */
-    private static final Duration CALL_BOUND = REQUEST_TIMEOUT.plus(JdkBankHttp.MAX_DIAGNOSIS).plusSeconds(1);
+    private static final Duration CALL_BOUND = REQUEST_TIMEOUT.plus(Psd2Config.MAX_DIAGNOSIS).plusSeconds(1);
     private static final TokenPolicy POLICY = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
-            Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ZERO);
+            Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(2));
     // RFC 6750 b64token after "Bearer ": long enough to be a credential, unlike the word "tokens" in a message.
     private static final Pattern BEARER_VALUE = Pattern.compile("Bearer\\s+[A-Za-z0-9\\-._~+/]{16,}");
 
-    private final JumpClock clock = new JumpClock();
+    private final TestClock clock = TestClock.realTime();
 
     @TempDir
     static Path dir;
@@ -133,15 +137,14 @@ class FaultMatrixTest {
         // The bank server CA, and the CA of the wrong-host certificate so that fault reads as a host-name mismatch.
         Path trust = trustStore(dir.resolve("bank-cas.p12"), pki.bankServerCa(), simulator.otherHostCa());
         SSLContext qwac = ClientTls.of(pki, pki.qwacKeyStore(), trust);
-        http = new JdkBankHttp(uri -> qwac, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+        http = BlockingHttp.jdk(qwac, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
         api = HttpClient.newBuilder().sslContext(qwac).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT).build();
         jsonb = JsonbBuilder.create();
         scheduler = Executors.newScheduledThreadPool(2);
         callers = Executors.newCachedThreadPool();
         // Warm the TLS stack, JSON-B and both banks' ports up, so that the first row measures its fault only.
-        TokenManager warm = new TokenManager(FaultMatrixTest::endpoints, pki.clientId(), http, TokenClock.system(),
-                POLICY, jsonb, TokenScheduler.of(scheduler));
+        TokenManager warm = manager(TokenClock.system());
         warm.token(BANK);
         warm.token(OTHER_BANK);
     }
@@ -197,6 +200,8 @@ class FaultMatrixTest {
                         "refused the client certificate"),
                 Row.tls(Fault.TLS_PROTOCOL_MISMATCH, Side.NEGOTIATION, "without answering our TLS ClientHello"),
                 Row.tls(Fault.TLS_NO_COMMON_CIPHER_SUITE, Side.NEGOTIATION, "handshake_failure"),
+                Row.tls(Fault.CLIENT_CERTIFICATE_FROM_OTHER_CA_REQUESTED, Side.CLIENT_CERTIFICATE,
+                        "certificate"),
                 Row.fails(Fault.ACCEPT_THEN_HANG, BankUnreachableException.class, "within the request timeout"),
                 Row.fails(Fault.CLOSE_WITHOUT_ANSWER, BankUnreachableException.class,
                         "I/O error before a complete answer"),
@@ -230,7 +235,7 @@ class FaultMatrixTest {
                 Row.fails(Fault.EXPIRES_IN_ZERO, InvalidTokenResponseException.class,
                         "expires_in must be positive, got 0"),
                 Row.fails(Fault.EXPIRES_IN_NOT_NUMERIC, InvalidTokenResponseException.class,
-                        "expires_in must be a whole number of seconds"),
+                        "expires_in must be a number of seconds"),
                 Row.accepted(Fault.EXPIRES_IN_HUGE),
                 Row.accepted(Fault.EXPIRES_IN_HUGE_STRING),
                 Row.fails(Fault.TEXT_PLAIN_JSON, InvalidTokenResponseException.class, "Content-Type is text/plain"),
@@ -275,9 +280,12 @@ class FaultMatrixTest {
             // The bank said when to come back: until then callers get the same error and it gets no request.
             simulator.clearFault(BANK);
             int requests = simulator.tokenRequests(BANK);
-            assertSame(error, assertThrows(TokenRequestRejectedException.class, () -> manager.token(BANK)));
+            TokenRequestRejectedException replayed = assertThrows(TokenRequestRejectedException.class,
+                    () -> manager.token(BANK));
+            assertSame(error.getCause(), replayed.getCause(), "a copy of the same failure, for this caller");
+            assertEquals(error.getMessage(), replayed.getMessage());
             assertEquals(requests, simulator.tokenRequests(BANK), "Retry-After honoured");
-            clock.jump(retryAfter);
+            clock.advance(retryAfter);
         }
 
         // Nothing of the failure stays: with no back-off the very next call fetches a new token that works.
@@ -411,28 +419,14 @@ class FaultMatrixTest {
     }
 
     private TokenManager manager() {
-        // Each bank on its own port, as each real bank has its own host: connection faults stay with one bank.
-        return new TokenManager(FaultMatrixTest::endpoints, pki.clientId(), http, clock, POLICY, jsonb,
-                TokenScheduler.of(scheduler));
+        return manager(clock);
     }
 
-    /** The JVM clocks, which a test can move forward (past a Retry-After) without waiting. */
-    private static final class JumpClock implements TokenClock {
-        private volatile long offsetNanos;
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime() + offsetNanos;
-        }
-
-        @Override
-        public Instant now() {
-            return Instant.now().plusNanos(offsetNanos);
-        }
-
-        void jump(Duration d) {
-            offsetNanos += d.toNanos();
-        }
+    private static TokenManager manager(TokenClock clock) {
+        // Each bank on its own port, as each real bank has its own host: connection faults stay with one bank.
+        return TokenManager.builder().banks(FaultMatrixTest::endpoints).clientId(pki.clientId()).http(http)
+                .jsonb(jsonb).timer(TokenTimer.of(scheduler)).io(callers).clock(clock).policy(POLICY)
+                .resilience(Resilience.NONE.withAttemptTimeout(CALL_BOUND)).build();
     }
 
     private static BankEndpoints endpoints(Bkcode bank) {

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.psd2token.http.BankUnreachableException;
-import io.psd2token.http.HttpReply;
-import io.psd2token.http.JdkBankHttp;
-import io.psd2token.http.ResponseTooLargeException;
-import io.psd2token.http.RetryAfter;
-import io.psd2token.http.TlsHandshakeException;
+import io.psd2token.testbed.BlockingHttp;
+import io.psd2token.error.BankUnreachableException;
+import io.psd2token.internal.http.HttpReply;
+import io.psd2token.internal.http.JdkBankHttp;
+import io.psd2token.error.ResponseTooLargeException;
+import io.psd2token.internal.http.RetryAfter;
+import io.psd2token.error.TlsHandshakeException;
 import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.BankSimulator.Fault;
 import io.psd2token.testbed.ClientTls;
@@ -43,7 +44,7 @@ class JdkBankHttpFaultTest {
         pki = TestPki.generate(dir);
         simulator = BankSimulator.start(BankSimulator.Settings.forPki(pki));
         SSLContext qwac = ClientTls.of(pki, pki.qwacKeyStore(), pki.clientTrustStore());
-        http = new JdkBankHttp(uri -> qwac, Duration.ofSeconds(2), REQUEST_TIMEOUT);
+        http = BlockingHttp.jdk(qwac, Duration.ofSeconds(2), REQUEST_TIMEOUT);
         // Warm the TLS stack and the client up, so the timings below measure the bounds, not class loading.
         assertEquals(200, post().status());
     }
@@ -59,7 +60,7 @@ class JdkBankHttpFaultTest {
     }
 
     private static HttpReply post() {
-        return http.postForm(simulator.dedicatedTokenEndpoint(BANK), FORM);
+        return BlockingHttp.post(http, simulator.dedicatedTokenEndpoint(BANK), FORM);
     }
 
     @Test
@@ -97,7 +98,7 @@ class JdkBankHttpFaultTest {
         HttpReply reply = post();
         assertEquals(503, reply.status());
         assertEquals(Duration.ofSeconds(BankSimulator.RETRY_AFTER_SECONDS),
-                RetryAfter.parse(reply.retryAfter().orElseThrow(), Instant.now()).orElseThrow());
+                RetryAfter.parse(reply.retryAfter().orElseThrow(), Instant.now(), Duration.ofDays(1)).orElseThrow());
         assertTrue(reply.toString().contains("retryAfter=" + BankSimulator.RETRY_AFTER_SECONDS), reply.toString());
     }
 
@@ -106,7 +107,7 @@ class JdkBankHttpFaultTest {
         simulator.setFault(BANK, Fault.TOO_MANY_REQUESTS_RETRY_AFTER_DATE);
         HttpReply reply = post();
         assertEquals(429, reply.status());
-        Duration delay = RetryAfter.parse(reply.retryAfter().orElseThrow(), Instant.now()).orElseThrow();
+        Duration delay = RetryAfter.parse(reply.retryAfter().orElseThrow(), Instant.now(), Duration.ofDays(1)).orElseThrow();
         // The date is whole seconds, so up to one second early; the call itself took some time.
         Duration expected = BankSimulator.RETRY_AFTER_DATE_DELAY;
         assertTrue(delay.compareTo(expected) <= 0 && delay.compareTo(expected.minusSeconds(5)) > 0, delay::toString);
@@ -144,8 +145,8 @@ class JdkBankHttpFaultTest {
         simulator.setFault(BANK, Fault.CONNECTION_REFUSED);
         // A client of its own: no connection of an earlier test (pooled, or still opening) can answer for the port.
         SSLContext qwac = ClientTls.of(pki, pki.qwacKeyStore(), pki.clientTrustStore());
-        JdkBankHttp fresh = new JdkBankHttp(uri -> qwac, Duration.ofSeconds(2), REQUEST_TIMEOUT);
-        var e = assertThrows(BankUnreachableException.class, () -> fresh.postForm(before, FORM));
+        JdkBankHttp fresh = BlockingHttp.jdk(qwac, Duration.ofSeconds(2), REQUEST_TIMEOUT);
+        var e = assertThrows(BankUnreachableException.class, () -> BlockingHttp.post(fresh, before, FORM));
         assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
         simulator.clearFault(BANK);
         assertEquals(before, simulator.dedicatedTokenEndpoint(BANK));

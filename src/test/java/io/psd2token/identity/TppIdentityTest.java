@@ -1,16 +1,18 @@
 package io.psd2token.identity;
 
-import static io.psd2token.identity.QwacVariants.issue;
-import static io.psd2token.identity.QwacVariants.printable;
-import static io.psd2token.identity.QwacVariants.subject;
-import static io.psd2token.identity.QwacVariants.utf8;
+import static io.psd2token.testbed.QwacVariants.issue;
+import static io.psd2token.testbed.QwacVariants.printable;
+import static io.psd2token.testbed.QwacVariants.subject;
+import static io.psd2token.testbed.QwacVariants.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.psd2token.identity.InvalidQwacException.Problem;
+import io.psd2token.error.InvalidQwacException;
+import io.psd2token.error.InvalidQwacException.Problem;
+import io.psd2token.testbed.QwacVariants;
 import io.psd2token.identity.TppIdentity.ExpiryStatus;
 import io.psd2token.testbed.TestPki;
 import io.psd2token.testbed.TestPki.ClientCertificateSpec;

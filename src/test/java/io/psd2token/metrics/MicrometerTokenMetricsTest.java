@@ -7,47 +7,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.psd2token.BankTokenException;
+import io.psd2token.error.BankTokenException;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Scope;
-import io.psd2token.http.HttpReply;
+import io.psd2token.internal.http.HttpReply;
 import io.psd2token.token.AccessToken;
-import io.psd2token.token.Resilience;
+import io.psd2token.internal.token.Resilience;
 import io.psd2token.token.TokenClock;
-import io.psd2token.token.TokenManager;
-import io.psd2token.token.TokenPolicy;
-import io.psd2token.token.TokenScheduler;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenPolicy;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.psd2token.testbed.ManualTimer;
+import io.psd2token.testbed.TestClock;
+import java.util.concurrent.CompletableFuture;
 
 /** The Micrometer binding fed by a real token manager; the scrape itself is tested in MetricsIT. */
 class MicrometerTokenMetricsTest {
 
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final MicrometerTokenMetrics metrics = new MicrometerTokenMetrics(registry);
-    private final ManualTime time = new ManualTime();
+    private final TestClock time = new TestClock();
+    private final ManualTimer timer = new ManualTimer(time);
     private final Jsonb jsonb = JsonbBuilder.create();
     private final AtomicInteger issued = new AtomicInteger();
 
     // 13807 answers with tokens, 17515 is down.
-    private final TokenManager manager = new TokenManager(
-            bank -> new BankEndpoints(bank, URI.create("https://bank.test/" + bank + "/token"),
-                    URI.create("https://bank.test/" + bank + "/v1"), Scope.PISP),
-            "PSDFR-ACPR-12345",
-            (uri, form) -> uri.getPath().contains("17515")
+    private final TokenManager manager = TokenManager.builder()
+            .banks(bank -> new BankEndpoints(bank, URI.create("https://bank.test/" + bank + "/token"),
+                    URI.create("https://bank.test/" + bank + "/v1"), Scope.PISP))
+            .clientId("PSDFR-ACPR-12345")
+            .http((uri, form) -> CompletableFuture.completedFuture(uri.getPath().contains("17515")
                     ? new HttpReply(503, "application/json", "{\"error\":\"temporarily_unavailable\"}")
                     : new HttpReply(200, "application/json", "{\"access_token\":\"secret-" + issued.incrementAndGet()
-                            + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}"),
-            time, TokenPolicy.DEFAULT, jsonb, time, Resilience.NONE, metrics);
+                            + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")))
+            .jsonb(jsonb).timer(timer).io(timer).clock(time).policy(TokenPolicy.DEFAULT).resilience(Resilience.NONE)
+            .metrics(metrics).build();
 
     @AfterEach
     void close() throws Exception {
@@ -77,12 +80,15 @@ class MicrometerTokenMetricsTest {
         assertEquals(-1, registry.get("psd2.token.age").tags("bank", "13807").timeGauge().value(),
                 "the invalidated token is gone");
         manager.token("13807");
+        manager.token("13807"); // in use, so it is refreshed ahead of time
         assertTrue(registry.get("psd2.token.expires.in").tags("bank", "13807").timeGauge().value() > 3500);
         assertEquals(0, registry.get("psd2.bank.circuit.open").tags("bank", "17515").gauge().value());
         assertEquals(1, registry.find("psd2.bank.circuit.open").tags("bank", "13807").gauges().size(),
                 "one circuit gauge per bank");
         assertEquals(0, count("psd2.token.refreshes", "13807"));
-        time.advance(Duration.ofSeconds(3540)); // the stale point: the scheduler refreshes in the background
+        time.advance(Duration.ofSeconds(3525)); // the stale point: the timer hands the refresh over
+        timer.runDue();
+        timer.runPending();
         assertEquals(1, count("psd2.token.refreshes", "13807"));
         assertEquals(3, count("psd2.token.requests", "13807"));
         assertEquals(0, registry.get("psd2.token.age").tags("bank", "13807").timeGauge().value(),
@@ -162,41 +168,6 @@ class MicrometerTokenMetricsTest {
         assertFalse(none.countsHits());
         none.requestCompleted("13807", "success", 1, false);
         none.stop();
-    }
-
-    /** A clock and a scheduler the test moves: timed tasks run when their time comes, others at once. */
-    private static final class ManualTime implements TokenClock, TokenScheduler {
-        private long nanos;
-        private final List<Map.Entry<Long, Runnable>> timed = new ArrayList<>();
-
-        @Override
-        public synchronized long nanoTime() {
-            return nanos;
-        }
-
-        @Override
-        public Instant now() {
-            return Instant.EPOCH.plusNanos(nanoTime());
-        }
-
-        @Override
-        public synchronized void schedule(Runnable task, long delayNanos) {
-            timed.add(Map.entry(nanos + delayNanos, task));
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-
-        void advance(Duration d) {
-            List<Runnable> due = new ArrayList<>();
-            synchronized (this) {
-                nanos += d.toNanos();
-                timed.removeIf(e -> e.getKey() <= nanos && due.add(e.getValue()));
-            }
-            due.forEach(Runnable::run);
-        }
     }
 
     private double count(String name, String bank) {

@@ -6,18 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
-import io.psd2token.http.JdkBankHttp;
+import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.BankSimulator.Fault;
 import io.psd2token.testbed.ClientTls;
 import io.psd2token.testbed.TestPki;
 import io.psd2token.token.AccessToken;
-import io.psd2token.token.Resilience;
+import io.psd2token.internal.token.Resilience;
 import io.psd2token.token.TokenClock;
-import io.psd2token.token.TokenManager;
-import io.psd2token.token.TokenPolicy;
-import io.psd2token.token.TokenRejectedException;
-import io.psd2token.token.TokenScheduler;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenPolicy;
+import io.psd2token.error.TokenRejectedException;
+import io.psd2token.internal.token.TokenTimer;
+import io.psd2token.testbed.BlockingHttp;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.io.IOException;
@@ -74,14 +75,15 @@ class TokenSoak {
         try (BankSimulator simulator = BankSimulator.start(BankSimulator.Settings.forPki(pki)
                 .withBankCodes(BANKS.toArray(String[]::new)).withTokenLifetime(TOKEN_LIFETIME));
                 Jsonb jsonb = JsonbBuilder.create()) {
-            JdkBankHttp http = new JdkBankHttp(uri -> qwac, Duration.ofSeconds(2), Duration.ofSeconds(3));
+            JdkBankHttp http = BlockingHttp.jdk(qwac, Duration.ofSeconds(2), Duration.ofSeconds(3));
             // Three attempts from 100 ms fit the 20 s wait even when each one hangs for its 3 s + 2 s diagnosis.
             Resilience resilience = new Resilience(3, Duration.ofMillis(100), Duration.ofSeconds(2), 5,
-                    Duration.ofSeconds(10), 64).withAttemptTimeout(Duration.ofSeconds(5));
-            TokenManager tokens = new TokenManager(bank -> endpoints(simulator, bank), pki.clientId(), http,
-                    TokenClock.system(), new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
+                    Duration.ofSeconds(10), 64, Duration.ofSeconds(3), Duration.ofSeconds(6));
+            TokenManager tokens = TokenManager.builder().banks(bank -> endpoints(simulator, bank))
+                    .clientId(pki.clientId()).http(http).jsonb(jsonb).timer(TokenTimer.of(executor)).io(executor)
+                    .policy(new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
                             Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(20),
-                            Duration.ofMillis(500)), jsonb, TokenScheduler.of(executor), resilience);
+                            Duration.ofMillis(500), Duration.ofMinutes(2))).resilience(resilience).build();
             HttpClient api = HttpClient.newBuilder().sslContext(qwac).version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(2)).build();
 

@@ -187,6 +187,11 @@ public final class BankSimulator implements AutoCloseable {
         TLS_PROTOCOL_MISMATCH(Where.CONNECTION),
         /** The bank speaks TLS 1.2 with a single cipher suite it has no key for: handshake_failure alert. */
         TLS_NO_COMMON_CIPHER_SUITE(Where.CONNECTION),
+        /**
+         * The bank asks for a client certificate issued by {@code CN=Other QTSP CA} only ({@code requestedCa()}): a
+         * key-manager holding a QWAC from another QTSP presents nothing, and the bank hangs up.
+         */
+        CLIENT_CERTIFICATE_FROM_OTHER_CA_REQUESTED(Where.CONNECTION),
 
         /** The token request is read and never answered, until the fault changes. */
         ACCEPT_THEN_HANG(Where.TOKEN_ENDPOINT),
@@ -709,6 +714,11 @@ public final class BankSimulator implements AutoCloseable {
      */
     public X509Certificate otherHostCa() {
         return faultCertificates().otherHostCa;
+    }
+
+    /** The CA {@link Fault#CLIENT_CERTIFICATE_FROM_OTHER_CA_REQUESTED} asks client certificates to come from. */
+    public X509Certificate requestedCa() {
+        return faultCertificates().requestedCa;
     }
 
     private void changeFault(BankState bank, FaultSetting setting) {
@@ -1431,6 +1441,8 @@ public final class BankSimulator implements AutoCloseable {
                         new AnyClientChainTrustManager(true));
                 case TLS_PROTOCOL_MISMATCH, TLS_NO_COMMON_CIPHER_SUITE -> serverSslContext(serverKeyManagers,
                         new AnyClientChainTrustManager());
+                case CLIENT_CERTIFICATE_FROM_OTHER_CA_REQUESTED -> serverSslContext(serverKeyManagers,
+                        new AnyClientChainTrustManager(false, certificates.requestedCa));
                 default -> throw new IllegalStateException("not a TLS fault: " + fault);
             };
             SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(client, null, true);
@@ -1471,11 +1483,13 @@ public final class BankSimulator implements AutoCloseable {
         final SSLContext untrusted;
         final SSLContext otherHost;
         final X509Certificate otherHostCa;
+        final X509Certificate requestedCa;
 
         FaultCertificates() {
             TestPki.IssuedCertificate unknownCa = TestPki.createRootCa("CN=Unknown Bank Server CA");
             TestPki.IssuedCertificate otherCa = TestPki.createRootCa("CN=Other Host Bank Server CA");
             this.otherHostCa = otherCa.certificate();
+            this.requestedCa = TestPki.createRootCa("CN=Other QTSP CA").certificate();
             this.untrusted = context(issueServerCertificate(unknownCa, "localhost", true));
             this.otherHost = context(issueServerCertificate(otherCa, OTHER_HOST, false));
         }
@@ -1547,13 +1561,20 @@ public final class BankSimulator implements AutoCloseable {
 
         // True for a bank whose TLS front end does not accept the QWAC: every client chain is refused.
         private final boolean refuseAll;
+        // The CAs named in the certificate request: none (any issuer) unless a fault names one.
+        private final X509Certificate[] named;
 
         AnyClientChainTrustManager() {
             this(false);
         }
 
         AnyClientChainTrustManager(boolean refuseAll) {
+            this(refuseAll, null);
+        }
+
+        AnyClientChainTrustManager(boolean refuseAll, X509Certificate named) {
             this.refuseAll = refuseAll;
+            this.named = named == null ? new X509Certificate[0] : new X509Certificate[] {named};
         }
 
         @Override
@@ -1597,7 +1618,7 @@ public final class BankSimulator implements AutoCloseable {
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
+            return named.clone();
         }
     }
 }

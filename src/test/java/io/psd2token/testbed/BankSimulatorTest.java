@@ -59,7 +59,7 @@ class BankSimulatorTest {
     static SSLContext expiredTls;
     static SSLContext noCertificateTls;
 
-    MutableClock clock;
+    TestClock clock;
     BankSimulator simulator;
     HttpClient qwacClient;
 
@@ -74,8 +74,8 @@ class BankSimulatorTest {
 
     @BeforeEach
     void startSimulator() {
-        clock = new MutableClock();
-        simulator = BankSimulator.start(Settings.forPki(pki).withClock(clock));
+        clock = TestClock.realTime();
+        simulator = BankSimulator.start(Settings.forPki(pki).withClock(clock.asClock()));
         // A client per test: a pooled connection to a previous simulator's port must never be reused.
         qwacClient = client(qwacTls);
     }
@@ -228,7 +228,7 @@ class BankSimulatorTest {
     @Test
     void clientNotRegisteredWithTheBankGetsInvalidClient() throws Exception {
         simulator.close();
-        simulator = BankSimulator.start(Settings.forPki(pki).withClock(clock).withExpectedClientId("PSDFR-ACPR-1"));
+        simulator = BankSimulator.start(Settings.forPki(pki).withClock(clock.asClock()).withExpectedClientId("PSDFR-ACPR-1"));
 
         HttpResponse<String> response = requestToken(qwacClient, BANK, TOKEN_FORM);
 

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.psd2token.testbed.TestPki.ClientCertificateSpec;
+import io.psd2token.testbed.TestPki.IssuedCertificate;
+import io.psd2token.testbed.TestPki.PspRole;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.psd2token.testbed.TestPki.ClientCertificateSpec;
 import io.psd2token.testbed.TestPki.IssuedCertificate;
-import io.psd2token.testbed.TestPki.PspRole;
 
 class TestPkiTest {
 

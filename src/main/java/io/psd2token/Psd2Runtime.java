@@ -1,0 +1,183 @@
+package io.psd2token;
+
+import io.psd2token.bank.Bank;
+import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.Bkcode;
+import io.psd2token.error.BankTokenException;
+import io.psd2token.error.ConfigurationException;
+import io.psd2token.identity.TppIdentity;
+import io.psd2token.internal.config.Psd2Config;
+import io.psd2token.internal.config.Psd2Keys.TlsCheck;
+import io.psd2token.internal.http.JdkBankHttp;
+import io.psd2token.internal.identity.IdentityGate;
+import io.psd2token.internal.identity.QwacWatcher;
+import io.psd2token.internal.token.TokenManager;
+import io.psd2token.internal.token.TokenTimer;
+import io.psd2token.internal.wildfly.ElytronSslContexts;
+import io.psd2token.internal.wildfly.ManagedExecutors;
+import io.psd2token.token.TokenClock;
+import io.psd2token.token.TokenMetrics;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The start-up wiring of one deployment: reads the configuration, checks everything that can be checked before the
+ * first payment (one report of every problem, which fails the deployment), reads the QWAC, and builds the token
+ * manager on the server's executors and Elytron's TLS. {@link BankTokens} is its face; this class knows the order
+ * in which things must happen, and what must be stopped at undeploy.
+ */
+final class Psd2Runtime implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Psd2Runtime.class.getName());
+
+    final Psd2Config settings;
+    final ElytronSslContexts sslContexts;
+    final QwacWatcher watcher;
+    final JdkBankHttp http;
+    final TokenManager manager;
+    private final ManagedExecutors executors;
+    private final Jsonb jsonb;
+
+    /**
+     * @param source MicroProfile Config lookup
+     * @param clock the clock (the application's bean, or the JVM's)
+     * @param metrics chooses the metrics binding from {@code psd2.metrics.enabled}; may add a problem
+     * @param rotated told when the QWAC changed (fires the CDI event)
+     * @throws ConfigurationException listing every problem found
+     */
+    Psd2Runtime(Function<String, Optional<String>> source, TokenClock clock,
+            BiFunction<Boolean, List<String>, TokenMetrics> metrics, Consumer<QwacRotated> rotated) {
+        this.settings = new Psd2Config(source);
+        this.sslContexts = new ElytronSslContexts();
+        List<String> problems = new ArrayList<>(settings.problems());
+        List<Bkcode> enabled = settings.directory().all().stream().filter(Bank::enabled).map(Bank::bkcode).toList();
+        problems.addAll(tlsProblems(enabled));
+        TokenMetrics reporting = metrics.apply(settings.metricsEnabled(), problems);
+        QwacWatcher qwac = null;
+        try {
+            // The listener reaches the manager through this object: it exists before the first rotation can happen.
+            qwac = new QwacWatcher(probeEndpoint(), sslContexts::forUri, settings.connectTimeout(),
+                    settings.requestTimeout(), settings.clientId(), settings.clientIdLinked(),
+                    (before, now) -> onRotation(before, now, rotated), Clock.systemUTC());
+            qwac.readAtStart();
+        } catch (BankTokenException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            // A bad per-bank key shows up in each check that touches the bank: report it once.
+            throw ConfigurationException.report(List.copyOf(new LinkedHashSet<>(problems)));
+        }
+        this.watcher = qwac;
+        // Only now: a failed start must not leave threads of ours behind.
+        this.executors = new ManagedExecutors();
+        this.jsonb = JsonbBuilder.create();
+        this.http = new JdkBankHttp(sslContexts::forUri, settings.connectTimeout(), settings.requestTimeout(),
+                Psd2Config.MAX_DIAGNOSIS, executors.io());
+        this.manager = TokenManager.builder()
+                .banks(settings)
+                .clientId(watcher::clientId)
+                .http(http)
+                .jsonb(jsonb)
+                .timer(TokenTimer.of(executors.timer()))
+                .io(executors.io())
+                .clock(clock)
+                .policy(settings.tokenPolicy())
+                .resilience(settings.resilience())
+                .scopes(settings.scopeRules())
+                .metrics(reporting)
+                .gate(new IdentityGate(watcher, settings.roleCheck()))
+                .build();
+        scheduleIdentityCheck(watcher.nextCheckIn(settings.checkInterval()));
+    }
+
+    private URI probeEndpoint() {
+        Optional<String> configured = settings.probeBank();
+        if (configured.isPresent() && configured.get().equalsIgnoreCase("none")) {
+            return null;
+        }
+        Bkcode probe = configured.map(code -> settings.directory().require(code).bkcode())
+                // The bank of BPCE's own example if enabled, else the first enabled bank.
+                .or(() -> settings.directory().find(Bkcode.of("13807")).filter(Bank::enabled).map(Bank::bkcode))
+                .or(() -> settings.directory().all().stream().filter(Bank::enabled).findFirst().map(Bank::bkcode))
+                .orElseThrow(() -> new ConfigurationException("no bank is enabled in the bank directory"));
+        return settings.endpoints(probe).tokenEndpoint();
+    }
+
+    // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.
+    private List<String> tlsProblems(List<Bkcode> banks) {
+        if (settings.tlsCheck() == TlsCheck.OFF) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Bkcode bank : banks) {
+            try {
+                BankEndpoints endpoints = settings.endpoints(bank);
+                for (URI uri : List.of(endpoints.tokenEndpoint(), endpoints.apiBase())) {
+                    if (seen.add(uri.getHost() + ":" + uri.getPort())) {
+                        sslContexts.forUri(uri);
+                    }
+                }
+            } catch (BankTokenException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (settings.tlsCheck() == TlsCheck.WARN) {
+            problems.forEach(LOG::warning);
+            return List.of();
+        }
+        return problems;
+    }
+
+    /** A QWAC rotation: tokens, pooled connections and sessions of the old certificate go; the event follows. */
+    private void onRotation(TppIdentity before, TppIdentity now, Consumer<QwacRotated> rotated) {
+        http.reset();
+        manager.invalidateAll();
+        rotated.accept(new QwacRotated(before, now));
+    }
+
+    /** The periodic QWAC check: the timer only hands it to the I/O executor, where the handshake runs. */
+    private void scheduleIdentityCheck(Duration delay) {
+        if (watcher.probe() == null || settings.checkInterval().isZero()) {
+            return;
+        }
+        try {
+            executors.timer().schedule(() -> executors.io().execute(() -> {
+                try {
+                    watcher.check();
+                } catch (RuntimeException e) {
+                    LOG.fine(() -> "QWAC check failed, tried again later: " + e.getMessage());
+                } finally {
+                    scheduleIdentityCheck(watcher.nextCheckIn(settings.checkInterval()));
+                }
+            }), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Undeployed: no more checks.
+        }
+    }
+
+    @Override
+    public void close() {
+        executors.close();
+        try {
+            jsonb.close();
+        } catch (Exception e) {
+            // Nothing to release that matters at undeploy.
+        }
+    }
+}

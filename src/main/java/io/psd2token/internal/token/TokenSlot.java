@@ -1,0 +1,106 @@
+package io.psd2token.internal.token;
+
+import io.psd2token.bank.BankEndpoints;
+import io.psd2token.bank.Bkcode;
+import io.psd2token.bank.Scope;
+import io.psd2token.error.BankTokenException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The cache slot of one (bank, requested scope): the current token, the one request in flight, the failure being
+ * replayed, and the slot's counters. The state machine that moves these lives in {@link TokenManager}; this class
+ * only holds the state and its atomic steps.
+ *
+ * <p>Single-flight: {@link #flight} holds at most one request; whoever sets it from null runs it, everybody
+ * else waits on (or, while a usable token exists, ignores) that same request. {@link Flight#RETIRED} there means
+ * the slot has left the registry. The plain counters are written only by the owner of the flight, one flight at a
+ * time, so volatile writes suffice.
+ */
+final class TokenSlot {
+
+    private static final VarHandle CURRENT;
+    private static final VarHandle FLIGHT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            CURRENT = lookup.findVarHandle(TokenSlot.class, "current", CachedToken.class);
+            FLIGHT = lookup.findVarHandle(TokenSlot.class, "flight", Flight.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final SlotKey key;
+    final BankEndpoints endpoints;
+    final BankState bank;
+
+    // Read by the hot path: a volatile field rather than an AtomicReference saves one dereference per call.
+    volatile CachedToken current;
+    volatile Flight flight;
+
+    /** The failure replayed to callers without a usable token until its back-off ends; null when none. */
+    volatile Failure failure;
+    volatile long nextBackgroundNanos;
+    volatile int consecutiveFailures;
+    /** Refreshed ahead of time whether used or not, and never retired ({@code psd2.warm-up}). */
+    volatile boolean keepWarm;
+    volatile BankTokenException lastFailure;
+    volatile long lastFailureNanos;
+    volatile long lastSuccessNanos;
+    volatile boolean succeeded;
+    volatile long requests;
+    volatile long backgroundRefreshes;
+    volatile long failures;
+    final LongAdder hits = new LongAdder();
+    final LongAdder invalidTokenRecoveries = new LongAdder();
+    final LongAdder busyRefusals = new LongAdder();
+    final LongAdder circuitRefusals = new LongAdder();
+    final LongAdder backoffRefusals = new LongAdder();
+
+    TokenSlot(SlotKey key, BankEndpoints endpoints, BankState bank) {
+        this.key = key;
+        this.endpoints = endpoints;
+        this.bank = bank;
+    }
+
+    Bkcode bankCode() {
+        return key.bank();
+    }
+
+    Scope scope() {
+        return key.scope();
+    }
+
+    String bk() {
+        return key.bank().value();
+    }
+
+    boolean casCurrent(CachedToken expected, CachedToken next) {
+        return CURRENT.compareAndSet(this, expected, next);
+    }
+
+    boolean casFlight(Flight expected, Flight next) {
+        return FLIGHT.compareAndSet(this, expected, next);
+    }
+
+    /** The failure to replay at {@code nowNanos}, or null when there is none or its back-off has ended. */
+    Failure failureAt(long nowNanos) {
+        Failure f = failure;
+        return f != null && nowNanos - f.untilNanos() < 0 ? f : null;
+    }
+
+    long refusals() {
+        return busyRefusals.sum() + circuitRefusals.sum() + backoffRefusals.sum();
+    }
+
+    /** One cache slot's key: a bank and a normalised scope. */
+    record SlotKey(Bkcode bank, Scope scope) {
+    }
+
+    /** A failure replayed to callers until {@code untilNanos}. */
+    record Failure(BankTokenException error, long untilNanos) {
+    }
+}
