@@ -8,11 +8,12 @@ import io.psd2token.internal.token.Resilience;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.token.TokenMetrics;
 import io.psd2token.internal.token.TokenPolicy;
-import io.psd2token.internal.token.TokenScheduler;
+import io.psd2token.internal.token.TokenTimer;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
@@ -54,16 +55,21 @@ public final class Contenders {
      */
     public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics) {
         URI tokenUri = endpoint.tokenUri(path);
-        JdkBankHttp http = new JdkBankHttp(uri -> defaultSslContext(), Duration.ofSeconds(5), Duration.ofSeconds(10));
-        ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
-            Thread t = new Thread(r, "token-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
-        return new TokenManager(
-                bank -> new BankEndpoints(bank, tokenUri, URI.create("http://127.0.0.1/stet/psd2/v1"), Scope.PISP),
-                CLIENT_ID, http, TokenClock.system(), policy, JsonbBuilder.create(), TokenScheduler.of(executor),
-                Resilience.NONE, metrics);
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "token-timer"));
+        ExecutorService io = Executors.newCachedThreadPool(r -> daemon(r, "token-io"));
+        JdkBankHttp http = new JdkBankHttp(uri -> defaultSslContext(), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), io);
+        return TokenManager.builder()
+                .banks(bank -> new BankEndpoints(bank, tokenUri, URI.create("http://127.0.0.1/stet/psd2/v1"),
+                        Scope.PISP))
+                .clientId(CLIENT_ID).http(http).jsonb(JsonbBuilder.create()).timer(TokenTimer.of(timer)).io(io)
+                .clock(TokenClock.system()).policy(policy).resilience(Resilience.NONE).metrics(metrics).build();
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /** Spring Security's manager and the request a caller builds once and reuses (pitfall 3). */

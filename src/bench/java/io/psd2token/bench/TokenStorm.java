@@ -56,9 +56,13 @@ public final class TokenStorm {
     static final long REFRESH_RUN_MILLIS = 19_000;
     static final long COLD_RUN_AFTER_DELAY_MILLIS = 2_000;
 
-    /** Ours for the storms: 10 min default lifetime, 24 h cap, refresh 5 s and drop 1 s before expiry. */
+    /**
+     * Ours for the storms: 10 min default lifetime, 24 h cap, dropped 1 s before expiry and refreshed 4 s before
+     * that, i.e. 5 s before expiry: the same two points as google-auth's margins below.
+     */
     static final TokenPolicy OUR_POLICY = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24),
-            Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1));
+            Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1),
+            Duration.ofMinutes(2));
     static final Duration SPRING_CLOCK_SKEW = Duration.ofSeconds(5);
     static final Duration GOOGLE_REFRESH_MARGIN = Duration.ofSeconds(5);
     static final Duration GOOGLE_EXPIRATION_MARGIN = Duration.ofSeconds(1);

@@ -50,6 +50,8 @@ public class MicrometerTokenMetrics implements TokenMetrics {
     // Micrometer holds function meters' objects weakly: these strong references keep them alive.
     private final List<Object> measured = new CopyOnWriteArrayList<>();
     private final Map<String, LatencyBuckets> latencyByBank = new ConcurrentHashMap<>();
+    // The meters of each (bank, scope), so that a slot that leaves takes its meters with it.
+    private final Map<String, List<Meter>> bySlot = new ConcurrentHashMap<>();
 
     /** For CDI. */
     public MicrometerTokenMetrics() {
@@ -121,22 +123,41 @@ public class MicrometerTokenMetrics implements TokenMetrics {
         }
         measured.add(slot);
         Tags tags = Tags.of("bank", bank, "scope", scope);
-        counter("psd2.token.requests", tags, slot, SlotCounters::requests);
-        counter("psd2.token.failures", tags, slot, SlotCounters::failures);
-        counter("psd2.token.refreshes", tags, slot, SlotCounters::backgroundRefreshes);
+        List<Meter> meters = new CopyOnWriteArrayList<>();
+        meters.add(counter("psd2.token.requests", tags, slot, SlotCounters::requests));
+        meters.add(counter("psd2.token.failures", tags, slot, SlotCounters::failures));
+        meters.add(counter("psd2.token.refreshes", tags, slot, SlotCounters::backgroundRefreshes));
         if (countHits) {
-            counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits);
+            meters.add(counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits));
         }
-        counter("psd2.token.invalid.recoveries", tags, slot, SlotCounters::invalidTokenRecoveries);
-        registered.add(registry.more().timeGauge("psd2.token.age", tags, slot, TimeUnit.SECONDS,
-                SlotCounters::tokenAgeSeconds));
-        registered.add(registry.more().timeGauge("psd2.token.expires.in", tags, slot, TimeUnit.SECONDS,
-                SlotCounters::tokenExpiresInSeconds));
+        meters.add(counter("psd2.token.invalid.recoveries", tags, slot, SlotCounters::invalidTokenRecoveries));
+        // Callers failed before any request: the operator's view of BankBusy, CircuitOpen and replayed failures.
+        meters.add(counter("psd2.token.callers.refused", tags.and("reason", "busy"), slot, SlotCounters::busyRefusals));
+        meters.add(counter("psd2.token.callers.refused", tags.and("reason", "circuit-open"), slot,
+                SlotCounters::circuitRefusals));
+        meters.add(counter("psd2.token.callers.refused", tags.and("reason", "backoff"), slot,
+                SlotCounters::backoffRefusals));
+        meters.add(add(registry.more().timeGauge("psd2.token.age", tags, slot, TimeUnit.SECONDS,
+                SlotCounters::tokenAgeSeconds)));
+        meters.add(add(registry.more().timeGauge("psd2.token.expires.in", tags, slot, TimeUnit.SECONDS,
+                SlotCounters::tokenExpiresInSeconds)));
+        bySlot.put(bank + " " + scope, meters);
         // The circuit is the bank's, shared by its scopes: one gauge per bank, from its first slot.
         Tags bankTag = Tags.of("bank", bank);
         if (registry.find("psd2.bank.circuit.open").tags(bankTag).gauge() == null) {
             registry.gauge("psd2.bank.circuit.open", bankTag, slot, SlotCounters::circuitOpen);
             add(registry.find("psd2.bank.circuit.open").tags(bankTag).gauge());
+        }
+    }
+
+    @Override
+    public void slotRemoved(String bank, String scope) {
+        List<Meter> meters = bySlot.remove(bank + " " + scope);
+        if (registry != null && meters != null) {
+            meters.forEach(meter -> {
+                registry.remove(meter);
+                registered.remove(meter);
+            });
         }
     }
 
@@ -163,13 +184,14 @@ public class MicrometerTokenMetrics implements TokenMetrics {
         return buckets;
     }
 
-    private <T> void counter(String name, Tags tags, T source, ToDoubleFunction<T> value) {
-        registered.add(registry.more().counter(name, tags, source, value));
+    private <T> Meter counter(String name, Tags tags, T source, ToDoubleFunction<T> value) {
+        return add(registry.more().counter(name, tags, source, value));
     }
 
-    private void add(Meter meter) {
+    private Meter add(Meter meter) {
         if (meter != null) {
             registered.add(meter);
         }
+        return meter;
     }
 }

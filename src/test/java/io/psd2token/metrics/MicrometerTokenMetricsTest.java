@@ -13,16 +13,12 @@ import io.psd2token.bank.Scope;
 import io.psd2token.internal.http.HttpReply;
 import io.psd2token.token.AccessToken;
 import io.psd2token.internal.token.Resilience;
-import io.psd2token.token.TokenClock;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.internal.token.TokenPolicy;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -168,6 +164,26 @@ class MicrometerTokenMetricsTest {
         assertFalse(none.countsHits());
         none.requestCompleted("13807", "success", 1, false);
         none.stop();
+    }
+
+    @Test
+    void callersRefusedBeforeAnyRequestAreCountedAndALeavingSlotTakesItsMetersAlong() {
+        // What an operator could not see: callers failed by a replayed failure, an open circuit or a slow bank.
+        assertThrows(BankTokenException.class, () -> manager.token("17515"));
+        assertThrows(BankTokenException.class, () -> manager.token("17515"));
+        assertEquals(1, registry.get("psd2.token.callers.refused").tags("bank", "17515", "scope", "pisp", "reason",
+                "backoff").functionCounter().count(), "the second caller got the replayed failure");
+        assertEquals(0, registry.get("psd2.token.callers.refused").tags("bank", "17515", "scope", "pisp", "reason",
+                "busy").functionCounter().count());
+        manager.token("13807");
+        assertFalse(registry.find("psd2.token.requests").tags("bank", "13807").meters().isEmpty());
+        // Unused, the token lapses at its drop point and its slot leaves: so do its meters.
+        time.advance(Duration.ofHours(1));
+        timer.runDue();
+        timer.runPending();
+        assertTrue(registry.find("psd2.token.requests").tags("bank", "13807").meters().isEmpty(),
+                "no meters left for a slot that left");
+        assertTrue(registry.find("psd2.token.callers.refused").tags("bank", "13807").meters().isEmpty());
     }
 
     private double count(String name, String bank) {

@@ -13,7 +13,6 @@ import io.psd2token.testbed.ClientTls;
 import io.psd2token.testbed.TestPki;
 import io.psd2token.token.AccessToken;
 import io.psd2token.internal.token.Resilience;
-import io.psd2token.token.TokenClock;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.internal.token.TokenPolicy;
 import io.psd2token.error.TokenRejectedException;

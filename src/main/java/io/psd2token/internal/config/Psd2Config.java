@@ -4,7 +4,6 @@ import io.psd2token.bank.Bank;
 import io.psd2token.bank.BankDirectory;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
-import io.psd2token.bank.Network;
 import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Scope;
 import io.psd2token.error.BankTokenException;
@@ -24,8 +23,6 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +43,9 @@ import java.util.regex.Pattern;
  * property, the environment ({@code psd2.token-endpoint-template} as {@code PSD2_TOKEN_ENDPOINT_TEMPLATE}) or
  * the application's {@code microprofile-config.properties}. Immutable once read; per-bank endpoints are
  * resolved on first use and remembered.
+ *
+ * <p>Over 300 lines because it is the contract itself: one typed getter per setting, each documented; the bank
+ * directory's keys are read by {@link DirectorySettings}.
  */
 public final class Psd2Config implements BankRegistry {
 
@@ -56,7 +56,7 @@ public final class Psd2Config implements BankRegistry {
     private static final Pattern ROLE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,64}");
 
     private final Function<String, Optional<String>> source;
-    private final List<String> problems = new ArrayList<>();
+    private final Problems problems = new Problems();
     private final Environment environment;
     private final String tokenEndpointTemplate;
     private final String apiBaseTemplate;
@@ -132,7 +132,7 @@ public final class Psd2Config implements BankRegistry {
                     + MAX_DIAGNOSIS.toSeconds() + " s (" + minWait.toMillis() + " ms), or callers waiting on a"
                     + " shared request time out before it reports its real error");
         }
-        this.directory = readDirectory();
+        this.directory = new DirectorySettings(source, problems).read();
         for (Bank bank : directory.all()) {
             if (bank.enabled()) {
                 collect(() -> endpoints(bank.bkcode()), null);
@@ -161,7 +161,7 @@ public final class Psd2Config implements BankRegistry {
      * @return an unmodifiable copy; empty when all are valid
      */
     public List<String> problems() {
-        return List.copyOf(new LinkedHashSet<>(problems));
+        return problems.lines();
     }
 
     /** @return the deployment's bank directory: the shipped list changed by configuration */
@@ -281,84 +281,6 @@ public final class Psd2Config implements BankRegistry {
         return new BankEndpoints(bank, token, api, bankScope, style);
     }
 
-    // --- The bank directory
-
-    private BankDirectory readDirectory() {
-        List<Bank> shipped = BankDirectory.shipped();
-        Map<Bkcode, Bank> entries = new LinkedHashMap<>();
-        shipped.forEach(b -> entries.put(b.bkcode(), b));
-        List<Bkcode> extras = collect(() -> codes(Psd2Keys.BANKS_EXTRA), List.of());
-        for (Bkcode extra : extras) {
-            // A code the file already has is tolerated: a later release may ship a bank a deployment declared.
-            entries.putIfAbsent(extra, new Bank(extra, "Bank " + extra, "", Network.OTHER, List.of(), false, true, ""));
-        }
-        List<Bkcode> only = collect(() -> codes(Psd2Keys.BANKS_ONLY), List.of());
-        for (Bkcode listed : only) {
-            if (!entries.containsKey(listed)) {
-                problems.add(Psd2Keys.BANKS_ONLY.name() + " lists " + listed + ", which is not in the bank directory;"
-                        + " declare it with " + Psd2Keys.BANKS_EXTRA.name() + "=" + listed);
-            }
-        }
-        List<Bank> configured = new ArrayList<>();
-        Map<Bkcode, String> disabledBy = new HashMap<>();
-        for (Bank entry : entries.values()) {
-            String b = entry.bkcode().value();
-            Key<Boolean> enabled = Key.of(PerBank.ENABLED.key(b), null, "true or false", Psd2Config::bool);
-            Optional<Boolean> explicit = collect(() -> enabled.read(source), Optional.empty());
-            boolean listed = only.isEmpty() || only.contains(entry.bkcode());
-            Bank bank = collect(() -> override(entry), entry).withEnabled(explicit.orElse(listed));
-            if (!bank.enabled()) {
-                disabledBy.put(bank.bkcode(), explicit.isPresent() ? PerBank.ENABLED.key(b) + "=false"
-                        : Psd2Keys.BANKS_ONLY.name() + " (it is not listed there)");
-            }
-            configured.add(bank);
-        }
-        return BankDirectory.of(configured, disabledBy);
-    }
-
-    private static Boolean bool(String text) {
-        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> Boolean.TRUE;
-            case "false" -> Boolean.FALSE;
-            default -> throw new IllegalArgumentException("must be true or false");
-        };
-    }
-
-    private List<Bkcode> codes(Key<String> key) {
-        List<Bkcode> codes = new ArrayList<>();
-        for (String code : value(key.name()).map(CODE_LIST::split).orElse(new String[0])) {
-            if (code.isEmpty()) {
-                continue;
-            }
-            try {
-                codes.add(Bkcode.of(code));
-            } catch (UnknownBankException e) {
-                throw new ConfigurationException(key.name() + " must list bank codes separated by commas, e.g."
-                        + " 13807,17515: " + e.getMessage());
-            }
-        }
-        return List.copyOf(codes);
-    }
-
-    private Bank override(Bank bank) {
-        String b = bank.bkcode().value();
-        Network network = bank.network();
-        Optional<String> configuredNetwork = value(PerBank.NETWORK.key(b));
-        if (configuredNetwork.isPresent()) {
-            try {
-                network = Network.parse(configuredNetwork.get());
-            } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(PerBank.NETWORK.key(b) + " is " + e.getMessage());
-            }
-        }
-        return new Bank(bank.bkcode(),
-                value(PerBank.NAME.key(b)).orElse(bank.name()),
-                value(PerBank.SHORT_NAME.key(b)).orElse(bank.shortName()),
-                network,
-                value(PerBank.ALIASES.key(b)).map(BankDirectory::aliases).orElse(bank.aliases()),
-                bank.confirmed(), bank.enabled(), bank.note());
-    }
-
     // --- Reading, through the one problem collector
 
     private <T> T read(Key<T> key, T fallback) {
@@ -370,12 +292,7 @@ public final class Psd2Config implements BankRegistry {
     }
 
     private <T> T collect(Supplier<T> read, T fallback) {
-        try {
-            return read.get();
-        } catch (BankTokenException e) {
-            problems.add(e.getMessage());
-            return fallback;
-        }
+        return problems.collect(read, fallback);
     }
 
     private Optional<String> value(String key) {

@@ -2,11 +2,9 @@ package io.psd2token.internal.http;
 
 import io.psd2token.error.BankTokenException;
 import io.psd2token.error.BankUnreachableException;
-import io.psd2token.error.ResponseTooLargeException;
 import io.psd2token.error.TlsHandshakeException;
 import io.psd2token.internal.tls.TlsFailures;
 import io.psd2token.internal.tls.TlsProbe;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -16,19 +14,15 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -245,131 +239,5 @@ public final class JdkBankHttp implements BankHttp {
         }
         return new BankUnreachableException(host, "I/O error before a complete answer (" + e.getClass().getSimpleName()
                 + "); if the bank closes connections during the handshake, it may not accept the client certificate", e);
-    }
-
-    /**
-     * Reads the body into memory up to {@link #MAX_BODY_BYTES}, refusing a larger announced Content-Length
-     * before reading, and remembers whether the headers arrived (then TLS worked) for the error message.
-     */
-    private static final class BoundedBody implements HttpResponse.BodyHandler<byte[]> {
-
-        private final String host;
-        // Written by the client's thread, read by the caller's on failure.
-        private volatile Collector collector;
-        private volatile boolean aborted;
-
-        BoundedBody(String host) {
-            this.host = host;
-        }
-
-        @Override
-        public HttpResponse.BodySubscriber<byte[]> apply(HttpResponse.ResponseInfo info) {
-            long announced = contentLength(info);
-            Collector c = new Collector(host, announced > MAX_BODY_BYTES
-                    ? new ResponseTooLargeException(host, MAX_BODY_BYTES, announced) : null);
-            collector = c;
-            if (aborted) {
-                c.abort();
-            }
-            return c;
-        }
-
-        boolean headersArrived() {
-            return collector != null;
-        }
-
-        long received() {
-            Collector c = collector;
-            return c == null ? 0 : c.received;
-        }
-
-        void abort() {
-            aborted = true;
-            Collector c = collector;
-            if (c != null) {
-                c.abort();
-            }
-        }
-
-        private static long contentLength(HttpResponse.ResponseInfo info) {
-            try {
-                return info.headers().firstValueAsLong("Content-Length").orElse(-1);
-            } catch (NumberFormatException e) {
-                // Malformed: the client's own parser decides what to do with it; the byte bound still holds.
-                return -1;
-            }
-        }
-    }
-
-    /** Collects one body; Flow guarantees its onNext calls never overlap. */
-    private static final class Collector implements HttpResponse.BodySubscriber<byte[]> {
-
-        private final String host;
-        private final ResponseTooLargeException refused;
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private volatile Flow.Subscription subscription;
-        private volatile boolean aborted;
-        volatile long received;
-
-        Collector(String host, ResponseTooLargeException refused) {
-            this.host = host;
-            this.refused = refused;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (refused != null) {
-                s.cancel();
-                result.completeExceptionally(refused);
-            } else if (aborted) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer buffer : buffers) {
-                int n = buffer.remaining();
-                if (bytes.size() + (long) n > MAX_BODY_BYTES) {
-                    subscription.cancel();
-                    result.completeExceptionally(new ResponseTooLargeException(host, MAX_BODY_BYTES));
-                    return;
-                }
-                byte[] chunk = new byte[n];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, n);
-                received += n;
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            result.completeExceptionally(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(bytes.toByteArray());
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        void abort() {
-            aborted = true;
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
     }
 }

@@ -2,35 +2,17 @@ package io.psd2token.internal.tls;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.nio.ByteBuffer;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngineResult;
-import javax.net.ssl.SSLEngineResult.HandshakeStatus;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -99,10 +81,10 @@ public final class TlsProbe {
                 closeQuietly(plain);
                 return new Handshake(false, false, 0, null, null, e, deadline.expired(), false);
             }
-            Driver driver = new Driver(plain, sslContext.createSSLEngine(host, port));
+            EngineHandshake driver = new EngineHandshake(plain, sslContext.createSSLEngine(host, port));
             try {
                 driver.handshake();
-                boolean closed = !alertWait.isZero() && driver.closedWithin(min(alertWait, timeout), deadline);
+                boolean closed = !alertWait.isZero() && driver.closedWithin(min(alertWait, timeout), deadline::expired);
                 return driver.result(true, null, deadline.expired(), closed);
             } catch (IOException | RuntimeException e) {
                 IOException io = e instanceof IOException i ? i : new IOException(e);
@@ -114,190 +96,8 @@ public final class TlsProbe {
     }
 
     /**
-     * Drives a client {@link SSLEngine} over a blocking socket, so that what the handshake decided (the bank's
-     * chain, our certificate) can be read at every step, also when the bank ends the handshake later.
-     */
-    private static final class Driver {
-
-        private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-
-        private final Socket socket;
-        private final SSLEngine engine;
-        private ByteBuffer netIn;
-        private final ByteBuffer netOut;
-        private ByteBuffer appIn;
-        private long received;
-        private Certificate[] local;
-        private Certificate[] peer;
-
-        Driver(Socket socket, SSLEngine engine) {
-            this.socket = socket;
-            this.engine = engine;
-            engine.setUseClientMode(true);
-            SSLParameters parameters = engine.getSSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            engine.setSSLParameters(parameters);
-            SSLSession session = engine.getSession();
-            this.netIn = ByteBuffer.allocate(session.getPacketBufferSize());
-            this.netOut = ByteBuffer.allocate(session.getPacketBufferSize());
-            this.appIn = ByteBuffer.allocate(session.getApplicationBufferSize());
-        }
-
-        void handshake() throws IOException {
-            engine.beginHandshake();
-            HandshakeStatus status = engine.getHandshakeStatus();
-            try {
-                while (status != HandshakeStatus.FINISHED && status != HandshakeStatus.NOT_HANDSHAKING) {
-                    status = switch (status) {
-                        case NEED_WRAP -> wrap();
-                        case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> unwrap();
-                        case NEED_TASK -> tasks();
-                        default -> throw new IllegalStateException(status.name());
-                    };
-                    remember(engine.getHandshakeSession());
-                }
-            } catch (SSLException e) {
-                remember(engine.getHandshakeSession());
-                sendAlert();
-                throw e;
-            }
-            remember(engine.getSession());
-        }
-
-        /** After the handshake: does the bank close the connection (or send an alert) within {@code wait}? */
-        boolean closedWithin(Duration wait, Deadline deadline) throws IOException {
-            long end = System.nanoTime() + wait.toNanos();
-            try {
-                while (System.nanoTime() < end) {
-                    socket.setSoTimeout(millis(Duration.ofNanos(Math.max(1, end - System.nanoTime()))));
-                    if (!readMore()) {
-                        return !deadline.expired();
-                    }
-                    netIn.flip();
-                    SSLEngineResult r = engine.unwrap(netIn, appIn);
-                    netIn.compact();
-                    appIn.clear();
-                    if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                        return true;
-                    }
-                }
-            } catch (SocketTimeoutException e) {
-                return false;
-            } catch (SSLException e) {
-                // A fatal alert after the handshake: the bank refused what it received.
-                return true;
-            } catch (IOException e) {
-                return !deadline.expired();
-            }
-            return false;
-        }
-
-        Handshake result(boolean finished, IOException failure, boolean timedOut, boolean closed) {
-            return new Handshake(true, finished, received, local, peer, failure, timedOut, closed);
-        }
-
-        private HandshakeStatus wrap() throws IOException {
-            netOut.clear();
-            SSLEngineResult r = engine.wrap(EMPTY, netOut);
-            flush();
-            if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                throw new SSLHandshakeException("the engine closed during the handshake");
-            }
-            return r.getHandshakeStatus();
-        }
-
-        private HandshakeStatus unwrap() throws IOException {
-            netIn.flip();
-            SSLEngineResult r = engine.unwrap(netIn, appIn);
-            netIn.compact();
-            switch (r.getStatus()) {
-                case BUFFER_UNDERFLOW -> {
-                    if (!readMore()) {
-                        // The JDK's own words for this case, which the failure classification reads.
-                        throw new SSLHandshakeException("Remote host terminated the handshake");
-                    }
-                    return engine.getHandshakeStatus();
-                }
-                case BUFFER_OVERFLOW -> {
-                    appIn = ByteBuffer.allocate(appIn.capacity() * 2);
-                    return engine.getHandshakeStatus();
-                }
-                case CLOSED -> throw new SSLHandshakeException("Remote host terminated the handshake");
-                default -> {
-                    return r.getHandshakeStatus();
-                }
-            }
-        }
-
-        private HandshakeStatus tasks() {
-            Runnable task;
-            while ((task = engine.getDelegatedTask()) != null) {
-                task.run();
-            }
-            return engine.getHandshakeStatus();
-        }
-
-        /** Reads what the socket has into {@link #netIn}; false at end of stream. */
-        private boolean readMore() throws IOException {
-            if (!netIn.hasRemaining()) {
-                ByteBuffer bigger = ByteBuffer.allocate(netIn.capacity() * 2);
-                netIn.flip();
-                bigger.put(netIn);
-                netIn = bigger;
-            }
-            int n = socket.getInputStream().read(netIn.array(), netIn.arrayOffset() + netIn.position(),
-                    netIn.remaining());
-            if (n < 0) {
-                return false;
-            }
-            netIn.position(netIn.position() + n);
-            received += n;
-            return true;
-        }
-
-        private void flush() throws IOException {
-            netOut.flip();
-            if (netOut.hasRemaining()) {
-                socket.getOutputStream().write(netOut.array(), netOut.arrayOffset() + netOut.position(),
-                        netOut.remaining());
-                socket.getOutputStream().flush();
-            }
-            netOut.clear();
-        }
-
-        /** An engine that failed may hold the alert it means to send: send it, best effort. */
-        private void sendAlert() {
-            try {
-                netOut.clear();
-                engine.wrap(EMPTY, netOut);
-                flush();
-            } catch (IOException | RuntimeException e) {
-                // The handshake has failed already; the alert is a courtesy.
-            }
-        }
-
-        private void remember(SSLSession session) {
-            if (session == null) {
-                return;
-            }
-            Certificate[] ours = session.getLocalCertificates();
-            if (ours != null) {
-                local = ours;
-            }
-            try {
-                peer = session.getPeerCertificates();
-            } catch (SSLPeerUnverifiedException e) {
-                // Not verified yet.
-            }
-        }
-    }
-
-    /**
-     * Which certificate authorities the bank names when it asks for a client certificate (the CertificateRequest's
-     * list): a key-manager presents only a certificate issued by one of them, so a QWAC from another QTSP is
-     * silently not presented. Found with one more handshake in which nothing is presented and the connection is
-     * abandoned; the bank's certificate must be exactly {@code verifiedServerChain}, which the server's own
-     * trust-manager accepted in a previous handshake (pinned, never trusted blindly).
+     * Which certificate authorities the bank names when it asks for a client certificate; see
+     * {@link RequestedIssuers}.
      *
      * @param uri the bank's URI
      * @param verifiedServerChain the bank's chain as an earlier, verified handshake received it
@@ -307,125 +107,7 @@ public final class TlsProbe {
      */
     public static Optional<List<X500Principal>> requestedIssuers(URI uri, Certificate[] verifiedServerChain,
             Duration timeout) {
-        if (verifiedServerChain == null || verifiedServerChain.length == 0) {
-            return Optional.empty();
-        }
-        RecordingKeyManager keys = new RecordingKeyManager();
-        try {
-            SSLContext probe = SSLContext.getInstance("TLS");
-            probe.init(new javax.net.ssl.KeyManager[] {keys},
-                    new javax.net.ssl.TrustManager[] {new PinnedTrustManager(verifiedServerChain[0])},
-                    new SecureRandom());
-            handshake(uri, probe, timeout, timeout, Duration.ZERO);
-        } catch (GeneralSecurityException e) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(keys.issuers);
-    }
-
-    /** Presents nothing; remembers which issuers the server asked for. */
-    private static final class RecordingKeyManager extends X509ExtendedKeyManager {
-
-        volatile List<X500Principal> issuers;
-
-        private String record(Principal[] asked) {
-            if (issuers == null) {
-                issuers = asked == null ? List.of() : Arrays.stream(asked)
-                        .map(p -> p instanceof X500Principal x ? x : new X500Principal(p.getName())).toList();
-            }
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] asked, Socket socket) {
-            return record(asked);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] asked, SSLEngine engine) {
-            return record(asked);
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] asked) {
-            record(asked);
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return null;
-        }
-    }
-
-    /** Accepts exactly one server certificate, already verified by the server's trust-manager; nothing else. */
-    private static final class PinnedTrustManager extends X509ExtendedTrustManager {
-
-        private final Certificate pinned;
-
-        PinnedTrustManager(Certificate pinned) {
-            this.pinned = pinned;
-        }
-
-        private void check(X509Certificate[] chain) throws CertificateException {
-            if (chain == null || chain.length == 0 || !chain[0].equals(pinned)) {
-                throw new CertificateException("not the bank certificate verified before");
-            }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a client trust manager only");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a client trust manager only");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a client trust manager only");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
+        return RequestedIssuers.read(uri, verifiedServerChain, timeout);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.psd2token.internal.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import io.psd2token.token.AccessToken;
 import io.psd2token.bank.BankEndpoints;
 import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.Scope;
-import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.ClientTls;
 import io.psd2token.testbed.TestPki;

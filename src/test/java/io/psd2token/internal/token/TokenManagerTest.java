@@ -69,11 +69,11 @@ class TokenManagerTest {
     }
 
     /** A manager on this test's clock, timer and bank, with no retries or circuit breaker. */
-    private TokenManager.Builder builder() {
+    private TokenManagerBuilder builder() {
         return builder(clock, timer, bank);
     }
 
-    static TokenManager.Builder builder(TokenClock clock, ManualTimer timer, BankHttp bank) {
+    static TokenManagerBuilder builder(TokenClock clock, ManualTimer timer, BankHttp bank) {
         return TokenManager.builder().banks(FakeBank::endpoints).clientId("PSDFR-ACPR-12345").http(bank).jsonb(JSONB)
                 .timer(timer).io(timer).clock(clock).policy(POLICY).resilience(Resilience.NONE);
     }
