@@ -10,6 +10,7 @@ import io.psd2token.internal.config.Psd2Config;
 import io.psd2token.internal.config.Psd2Keys.TlsCheck;
 import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.internal.identity.IdentityGate;
+import io.psd2token.internal.identity.PresentedCertificate;
 import io.psd2token.internal.identity.QwacWatcher;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.internal.token.TokenTimer;
@@ -34,6 +35,7 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 
 /**
  * The start-up wiring of one deployment: reads the configuration, checks everything that can be checked before the
@@ -74,7 +76,7 @@ final class Psd2Runtime implements AutoCloseable {
             qwac = new QwacWatcher(probeEndpoint(), sslContexts::forUri, settings.connectTimeout(),
                     settings.requestTimeout(), settings.clientId(), settings.clientIdLinked(),
                     (before, now) -> onRotation(before, now, rotated), Clock.systemUTC());
-            qwac.readAtStart();
+            qwac.readAtStart().ifPresent(identity -> problems.addAll(otherQwacs(identity, enabled)));
         } catch (BankTokenException e) {
             problems.add(e.getMessage());
         }
@@ -103,6 +105,23 @@ final class Psd2Runtime implements AutoCloseable {
                 .gate(new IdentityGate(watcher, settings.roleCheck()))
                 .build();
         scheduleIdentityCheck(watcher.nextCheckIn(settings.checkInterval()));
+        warmUp();
+    }
+
+    /**
+     * Starts fetching the tokens of {@code psd2.warm-up} in the background: the deployment never waits for a bank,
+     * and a bank that is down is logged once and tried again with back-off.
+     */
+    private void warmUp() {
+        List<Psd2Config.WarmToken> warm = settings.warmUp();
+        if (warm.isEmpty()) {
+            return;
+        }
+        LOG.info("psd2-token keeps " + warm.size() + " token(s) warm from deployment on: " + warm.stream()
+                .map(w -> w.bank().value() + (w.scope() == null ? "" : ":" + w.scope())).toList());
+        for (Psd2Config.WarmToken w : warm) {
+            manager.keepWarm(w.bank(), w.scope());
+        }
     }
 
     private URI probeEndpoint() {
@@ -116,6 +135,49 @@ final class Psd2Runtime implements AutoCloseable {
                 .or(() -> settings.directory().all().stream().filter(Bank::enabled).findFirst().map(Bank::bkcode))
                 .orElseThrow(() -> new ConfigurationException("no bank is enabled in the bank directory"));
         return settings.endpoints(probe).tokenEndpoint();
+    }
+
+    /**
+     * One identity per deployment: the client_id and the role check come from the QWAC presented to the probe bank.
+     * A bank routed (Elytron match rules) to another SSL context is looked at with one handshake: a QWAC with
+     * another organizationIdentifier there would get the wrong client_id, which fails the start; any other
+     * difference (another certificate of the same TPP, no certificate, the bank unreachable) is logged.
+     */
+    private List<String> otherQwacs(TppIdentity probed, List<Bkcode> banks) {
+        List<String> problems = new ArrayList<>();
+        java.util.Map<SSLContext, Bkcode> contexts = new java.util.IdentityHashMap<>();
+        SSLContext probeContext = sslContexts.forUri(probeEndpoint());
+        for (Bkcode bank : banks) {
+            try {
+                SSLContext context = sslContexts.forUri(settings.endpoints(bank).tokenEndpoint());
+                if (context != probeContext) {
+                    contexts.putIfAbsent(context, bank);
+                }
+            } catch (BankTokenException e) {
+                // Reported by the TLS check already.
+            }
+        }
+        contexts.forEach((context, bank) -> {
+            URI endpoint = settings.endpoints(bank).tokenEndpoint();
+            try {
+                TppIdentity other = TppIdentity.of(PresentedCertificate.fetch(endpoint, context,
+                        settings.connectTimeout(), settings.connectTimeout(), null).certificate());
+                if (!other.organizationIdentifier().equals(probed.organizationIdentifier())) {
+                    problems.add("bank " + bank + " (and any bank routed like it) is given another QWAC by the"
+                            + " Elytron match rules: " + other + ", whereas the client_id comes from the QWAC"
+                            + " presented to the probe bank (" + probed.organizationIdentifier().value() + "). One"
+                            + " deployment has one TPP identity: route every bank to the same QWAC's"
+                            + " client-ssl-context, or deploy one application per QWAC");
+                } else if (!other.sha256Fingerprint().equals(probed.sha256Fingerprint())) {
+                    LOG.warning("bank " + bank + " is given another certificate of the same TPP (" + other + "); the"
+                            + " role check and the QWAC health follow the probe bank's certificate");
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("bank " + bank + " is routed to another SSL context than the probe bank, whose"
+                        + " certificate could not be read at start: " + e.getMessage());
+            }
+        });
+        return problems;
     }
 
     // Every enabled bank's hosts must be covered by an Elytron match rule, or its QWAC would not be presented.

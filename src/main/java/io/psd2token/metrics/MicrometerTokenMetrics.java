@@ -151,6 +151,15 @@ public class MicrometerTokenMetrics implements TokenMetrics {
     }
 
     @Override
+    public void apiRateLimited(String bank) {
+        if (active()) {
+            var counter = registry.counter("psd2.api.rate.limited", Tags.of("bank", bank));
+            registered.add(counter);
+            counter.increment();
+        }
+    }
+
+    @Override
     public void slotRemoved(String bank, String scope) {
         List<Meter> meters = bySlot.remove(bank + " " + scope);
         if (registry != null && meters != null) {

@@ -45,6 +45,14 @@ public interface TokenMetrics {
     }
 
     /**
+     * The bank's API refused a call for its rate limit (403 TMRQ or 429), seen by {@code BankApiClients}.
+     *
+     * @param bank the bank code
+     */
+    default void apiRateLimited(String bank) {
+    }
+
+    /**
      * Whether the hot path should count cache hits; read once, when the token manager is built.
      *
      * @return true to count them (one {@code LongAdder} increment per cached call, see docs/performance.md)

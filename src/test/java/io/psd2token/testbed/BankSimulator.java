@@ -179,7 +179,13 @@ public final class BankSimulator implements AutoCloseable {
         EXTRA_FIELDS(Where.TOKEN_ENDPOINT),
 
         /** The payment API answers 403 "Invalid token" whatever the token; use with a count of calls. */
-        INVALID_TOKEN_STORM(Where.PAYMENT_ENDPOINT);
+        INVALID_TOKEN_STORM(Where.PAYMENT_ENDPOINT),
+        /** API rate limit as BPCE answers it: 403 with {@code "message":"TMRQ"}, no Retry-After. */
+        API_RATE_LIMITED_TMRQ(Where.PAYMENT_ENDPOINT),
+        /** The same with {@code Retry-After: }{@link BankSimulator#RETRY_AFTER_SECONDS}. */
+        API_RATE_LIMITED_TMRQ_RETRY_AFTER(Where.PAYMENT_ENDPOINT),
+        /** Another STET error on the API: 403 {@code "message":"NAAC"} (no account); the caller's business. */
+        API_FORBIDDEN_NAAC(Where.PAYMENT_ENDPOINT);
 
         /** Where a fault acts. */
         public enum Where {
@@ -434,6 +440,26 @@ public final class BankSimulator implements AutoCloseable {
     /** Forgets every token the bank issued, so the next API call with one of them gets 403. */
     public void revokeTokens(String bkcode) {
         bank(bkcode).tokenExpiries.clear();
+    }
+
+    /** From now on, issuing a token revokes every earlier token of the bank (as some ASPSPs do). */
+    public void setRevokesPreviousTokens(String bkcode, boolean revokes) {
+        bank(bkcode).revokesPreviousTokens = revokes;
+    }
+
+    /** Returns the X-Request-ID of the bank's last API call, if it had one. */
+    public java.util.Optional<String> lastRequestId(String bkcode) {
+        return java.util.Optional.ofNullable(bank(bkcode).lastRequestId);
+    }
+
+    /** Returns how many API calls of the bank came without an X-Request-ID. */
+    public int callsWithoutRequestId(String bkcode) {
+        return bank(bkcode).callsWithoutRequestId.get();
+    }
+
+    /** Returns how many API calls the bank answered with its rate limit (403 TMRQ). */
+    public int rateLimitedResponses(String bkcode) {
+        return bank(bkcode).rateLimitedResponses.get();
     }
 
     /** Makes the bank answer token requests with another {@code token_type}, e.g. "MAC". */

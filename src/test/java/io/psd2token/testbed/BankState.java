@@ -32,6 +32,12 @@ final class BankState {
     final AtomicInteger invalidTokenResponses = new AtomicInteger();
     volatile String tokenType = BankSimulator.DEFAULT_TOKEN_TYPE;
     volatile ExpiresInStyle expiresInStyle = ExpiresInStyle.STRING;
+    /** Issuing a token revokes every earlier token of the bank (some ASPSPs do; BPCE does not say). */
+    volatile boolean revokesPreviousTokens;
+    /** The X-Request-ID of the last API call, and how many API calls came without one. */
+    volatile String lastRequestId;
+    final AtomicInteger callsWithoutRequestId = new AtomicInteger();
+    final AtomicInteger rateLimitedResponses = new AtomicInteger();
     // Written under this object's monitor (which also wakes answers waiting for the fault to change).
     volatile FaultSetting fault;
     // Bumped by every explicit change of the fault; a hanging answer ends when it moves. Guarded by this.

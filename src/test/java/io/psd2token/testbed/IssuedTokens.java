@@ -53,6 +53,10 @@ final class IssuedTokens {
         Instant now = clock.instant();
         // Drop expired tokens here so long-running simulators do not grow without bound.
         bank.tokenExpiries.values().removeIf(expiry -> !expiry.isAfter(now));
+        if (bank.revokesPreviousTokens) {
+            // A bank that revokes a client's previous token whenever it issues a new one.
+            bank.tokenExpiries.clear();
+        }
         bank.tokenExpiries.put(token, now.plus(tokenLifetime));
         bank.tokensIssued.incrementAndGet();
         return record(token);

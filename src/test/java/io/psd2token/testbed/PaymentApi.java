@@ -38,10 +38,31 @@ final class PaymentApi {
 
     void handle(HttpExchange exchange, BankState bank) throws IOException {
         bank.paymentRequests.incrementAndGet();
-        if (bank.take(Fault.Where.PAYMENT_ENDPOINT) == Fault.INVALID_TOKEN_STORM) {
+        // STET: every API call carries an X-Request-ID; BPCE answers with its own correlation id.
+        String requestId = exchange.getRequestHeaders().getFirst("X-Request-ID");
+        if (requestId == null) {
+            bank.callsWithoutRequestId.incrementAndGet();
+        }
+        bank.lastRequestId = requestId;
+        exchange.getResponseHeaders().set("X-CorrelationID", UUID.randomUUID().toString());
+        if (requestId != null) {
+            exchange.getResponseHeaders().set("X-Request-ID", requestId);
+        }
+        Fault fault = bank.take(Fault.Where.PAYMENT_ENDPOINT);
+        if (fault == Fault.INVALID_TOKEN_STORM) {
             bank.invalidTokenResponses.incrementAndGet();
             LOG.log(Level.FINE, "bank {0}: payment request refused, invalid token storm", bank.code);
             sendJson(exchange, 403, error("invalid_token", "Invalid token"), Map.of());
+            return;
+        }
+        if (fault == Fault.API_RATE_LIMITED_TMRQ || fault == Fault.API_RATE_LIMITED_TMRQ_RETRY_AFTER) {
+            bank.rateLimitedResponses.incrementAndGet();
+            sendJson(exchange, 403, stetError(403, "TMRQ"), fault == Fault.API_RATE_LIMITED_TMRQ
+                    ? Map.of() : Map.of("Retry-After", Integer.toString(BankSimulator.RETRY_AFTER_SECONDS)));
+            return;
+        }
+        if (fault == Fault.API_FORBIDDEN_NAAC) {
+            sendJson(exchange, 403, stetError(403, "NAAC"), Map.of());
             return;
         }
         String token = bearerToken(exchange.getRequestHeaders().getFirst("Authorization"));
@@ -68,6 +89,12 @@ final class PaymentApi {
                 .build();
         LOG.log(Level.FINE, "bank {0}: payment request created", bank.code);
         sendJson(exchange, 201, body, Map.of("Location", "/" + bank.code + PAYMENT_REQUESTS_PATH + "/" + id));
+    }
+
+    /** A BPCE API error: the STET code in {@code message}. */
+    private static JsonObject stetError(int status, String code) {
+        return Json.createObjectBuilder().add("timestamp", java.time.Instant.now().toString()).add("status", status)
+                .add("error", status == 403 ? "Forbidden" : "Error").add("message", code).build();
     }
 
     private static String bearerToken(String authorization) {

@@ -75,6 +75,11 @@ public final class Psd2Config implements BankRegistry {
     private final RoleCheck roleCheck;
     private final TlsCheck tlsCheck;
     private final BankDirectory directory;
+    private final List<WarmToken> warmUp;
+    private final boolean readinessRequiresWarmTokens;
+    private final Duration apiConnectTimeout;
+    private final Duration apiReadTimeout;
+    private final Duration apiRateLimitPause;
     private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
 
     /**
@@ -133,6 +138,11 @@ public final class Psd2Config implements BankRegistry {
                     + " shared request time out before it reports its real error");
         }
         this.directory = new DirectorySettings(source, problems).read();
+        this.warmUp = collect(this::readWarmUp, List.of());
+        this.readinessRequiresWarmTokens = read(Psd2Keys.READINESS_REQUIRES_WARM_TOKENS, false);
+        this.apiConnectTimeout = read(Psd2Keys.API_CONNECT_TIMEOUT, Duration.ofSeconds(5));
+        this.apiReadTimeout = read(Psd2Keys.API_READ_TIMEOUT, Duration.ofSeconds(30));
+        this.apiRateLimitPause = read(Psd2Keys.API_RATE_LIMIT_PAUSE, Duration.ofSeconds(10));
         for (Bank bank : directory.all()) {
             if (bank.enabled()) {
                 collect(() -> endpoints(bank.bkcode()), null);
@@ -239,6 +249,35 @@ public final class Psd2Config implements BankRegistry {
         return tlsCheck;
     }
 
+    /** A token kept warm from deployment on: a bank, and a scope or {@code null} for the bank's default. */
+    public record WarmToken(Bkcode bank, Scope scope) {
+    }
+
+    /** @return the tokens {@code psd2.warm-up} asks for, each bank enabled and each scope allowed */
+    public List<WarmToken> warmUp() {
+        return warmUp;
+    }
+
+    /** @return whether readiness is DOWN until every warm token is in */
+    public boolean readinessRequiresWarmTokens() {
+        return readinessRequiresWarmTokens;
+    }
+
+    /** @return the connect timeout of API calls through BankApiClients */
+    public Duration apiConnectTimeout() {
+        return apiConnectTimeout;
+    }
+
+    /** @return the read timeout of API calls through BankApiClients */
+    public Duration apiReadTimeout() {
+        return apiReadTimeout;
+    }
+
+    /** @return how long a bank's API is left alone after a rate-limit refusal without Retry-After */
+    public Duration apiRateLimitPause() {
+        return apiRateLimitPause;
+    }
+
     /** @return {@code live} or {@code sandbox} */
     public Environment environment() {
         return environment;
@@ -310,6 +349,35 @@ public final class Psd2Config implements BankRegistry {
         }
         url(key.name(), template.replace(Psd2Keys.BKCODE_PLACEHOLDER, "00000"), true);
         return template;
+    }
+
+    private List<WarmToken> readWarmUp() {
+        String raw = value(Psd2Keys.WARM_UP.name()).orElse("none");
+        if (raw.equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        if (raw.equalsIgnoreCase("all")) {
+            return directory.all().stream().filter(Bank::enabled).map(b -> new WarmToken(b.bkcode(), null)).toList();
+        }
+        List<WarmToken> tokens = new ArrayList<>();
+        for (String entry : raw.split(",")) {
+            String e = entry.strip();
+            if (e.isEmpty()) {
+                continue;
+            }
+            String[] parts = e.split(":", 2);
+            String key = Psd2Keys.WARM_UP.name();
+            try {
+                Bkcode bank = directory.require(parts[0].strip()).bkcode();
+                Scope scope = parts.length == 1 ? null : scope(key, parts[1].replace('+', ' '));
+                tokens.add(new WarmToken(bank, scope));
+            } catch (BankTokenException x) {
+                throw new ConfigurationException(key + " must be none, all, or bank codes of the directory separated by"
+                        + " commas, each optionally with :scope (e.g. 13807,17515:aisp); \"" + SafeText.of(e, 40)
+                        + "\" is refused: " + x.getMessage());
+            }
+        }
+        return List.copyOf(tokens);
     }
 
     private Set<String> extraRoles() {

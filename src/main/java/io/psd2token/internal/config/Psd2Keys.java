@@ -118,6 +118,25 @@ public final class Psd2Keys {
     public static final Key<TlsCheck> TLS_CHECK = Key.choice("psd2.startup.tls-check", TlsCheck.class,
             TlsCheck.FAIL);
 
+    // --- Warm start
+    /** Banks (and scopes) whose tokens are fetched right after deployment and kept warm: none, all, or a list. */
+    public static final Key<String> WARM_UP = Key.of("psd2.warm-up", "none",
+            "none, all, or bank codes separated by commas, each optionally with :scope (13807,17515:aisp)", s -> s);
+    /** Whether readiness is DOWN until every warm token is in. */
+    public static final Key<Boolean> READINESS_REQUIRES_WARM_TOKENS = Key.flag("psd2.readiness.requires-warm-tokens",
+            false);
+
+    // --- The banks' APIs (BankApiClients)
+    /** TCP connect timeout of API calls. */
+    public static final Key<Duration> API_CONNECT_TIMEOUT = Key.duration("psd2.api.connect-timeout", "5s",
+            Duration.ofMillis(100), Duration.ofMinutes(5), false);
+    /** Read timeout of API calls. */
+    public static final Key<Duration> API_READ_TIMEOUT = Key.duration("psd2.api.read-timeout", "30s",
+            Duration.ofMillis(100), Duration.ofMinutes(10), false);
+    /** How long a bank's API is left alone after it refused a call for its rate limit without Retry-After. */
+    public static final Key<Duration> API_RATE_LIMIT_PAUSE = Key.duration("psd2.api.rate-limit-pause", "10s",
+            Duration.ZERO, Duration.ofMinutes(10), true);
+
     // --- Observability
     /** Whether token metrics are reported. */
     public static final Key<Boolean> METRICS_ENABLED = Key.flag("psd2.metrics.enabled", true);

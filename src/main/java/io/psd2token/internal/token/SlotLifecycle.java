@@ -206,9 +206,20 @@ final class SlotLifecycle {
             } else {
                 flight.future.completeExceptionally(outcome.error());
                 if (slot.keepWarm) {
+                    warmFailed(slot, outcome.error());
                     deadlines.retryWarmLater(slot);
                 }
             }
+        }
+    }
+
+    /** One clear line per warm token that could not be had, not one per retry. */
+    private static void warmFailed(TokenSlot slot, Throwable error) {
+        if (!slot.succeeded && !slot.warmFailureLogged) {
+            slot.warmFailureLogged = true;
+            LOG.warning("bank " + slot.bk() + ", scope " + slot.scope() + ": the token to keep warm could not be"
+                    + " fetched (" + error.getClass().getSimpleName() + ": " + error.getMessage() + "); the"
+                    + " application runs on, and the token is fetched again with back-off");
         }
     }
 

@@ -47,6 +47,8 @@ final class TokenSlot {
     volatile int consecutiveFailures;
     /** Refreshed ahead of time whether used or not, and never retired ({@code psd2.warm-up}). */
     volatile boolean keepWarm;
+    /** Whether the failure to warm this slot was logged (once, not at every retry). */
+    volatile boolean warmFailureLogged;
     volatile BankTokenException lastFailure;
     volatile long lastFailureNanos;
     volatile long lastSuccessNanos;
