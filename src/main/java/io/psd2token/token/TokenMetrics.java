@@ -93,6 +93,19 @@ public interface TokenMetrics {
             return 0;
         }
 
+        /**
+         * @return tokens taken from the cluster's shared state instead of being requested (0 on a single node):
+         *         with {@link #requests()}, tells whether the nodes share their tokens
+         */
+        default long sharedInstalls() {
+            return 0;
+        }
+
+        /** @return tokens this node obtained and published to the cluster's shared state (0 on a single node) */
+        default long sharedPublishes() {
+            return 0;
+        }
+
         /** @return age of the cached token in seconds, or -1 when none is cached */
         double tokenAgeSeconds();
 

@@ -28,7 +28,8 @@ class ArchitectureTest {
             "io.psd2token.identity.."};
     /** The token core: plain Java with its collaborators passed in. */
     static final String[] CORE = {"io.psd2token.internal.config..", "io.psd2token.internal.http..",
-            "io.psd2token.internal.tls..", "io.psd2token.internal.token..", "io.psd2token.internal.identity.."};
+            "io.psd2token.internal.tls..", "io.psd2token.internal.token..", "io.psd2token.internal.identity..",
+            "io.psd2token.internal.cluster.."};
     /** What binds the core to the server: CDI, JAX-RS, MicroProfile, Micrometer, Elytron, JNDI. */
     static final String[] GLUE = {"io.psd2token", "io.psd2token.client..", "io.psd2token.health..",
             "io.psd2token.metrics..", "io.psd2token.web..", "io.psd2token.internal.wildfly.."};

@@ -39,6 +39,11 @@ final class CachedToken {
 
     // FAST and USED bits; written with VarHandle atomics, read plainly-volatile on the hot path.
     volatile int mode = FAST;
+    /**
+     * The cluster entry this token is known by (see {@link SharedEntry}), once it was published or taken from the
+     * cluster; null on a single node, or while it is not shared. Holds the token: never printed.
+     */
+    volatile String shared;
 
     private CachedToken(AccessToken token, long sentNanos, long staleAtNanos, long dropAtNanos, long epoch) {
         this.token = token;

@@ -20,6 +20,8 @@ final class Flight {
     volatile boolean holdsCircuit;
     /** Attempts begun again because the credentials changed while they were in flight. */
     int restarts;
+    /** The cluster lease this flight holds (its value), or null: released when the flight settles. */
+    volatile String lease;
 
     Flight(long startNanos, boolean background, long epoch) {
         this.startNanos = startNanos;

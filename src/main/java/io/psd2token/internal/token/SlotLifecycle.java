@@ -24,6 +24,7 @@ final class SlotLifecycle {
     // Set once by connect(), before the manager is handed out: the three parts call each other.
     private TokenRequests requests;
     private TokenDeadlines deadlines;
+    private SharedSlots shared;
     // Moves on when the credentials change (QWAC rotation): a request begun before is not installed.
     private volatile long epoch;
 
@@ -35,9 +36,10 @@ final class SlotLifecycle {
         this.handoff = handoff;
     }
 
-    void connect(TokenRequests requests, TokenDeadlines deadlines) {
+    void connect(TokenRequests requests, TokenDeadlines deadlines, SharedSlots shared) {
         this.requests = requests;
         this.deadlines = deadlines;
+        this.shared = shared;
     }
 
     long epoch() {
@@ -93,7 +95,8 @@ final class SlotLifecycle {
                 settle(slot, mine, Outcome.success(installed), now, false);
                 return mine;
             }
-            if (inline) {
+            // In a cluster the first step reads and writes the shared state: never on a caller's thread.
+            if (inline && !shared.enabled()) {
                 requests.attempt(slot, mine, 1);
             } else {
                 start(slot, mine);
@@ -146,9 +149,16 @@ final class SlotLifecycle {
         return true;
     }
 
-    /** Runs the flight's first attempt on the I/O executor; if it refuses, the flight fails rather than hangs. */
+    /**
+     * Runs the flight's first step on the I/O executor — the first attempt, or in a cluster the look at the shared
+     * state that may make the attempt unnecessary; if the executor refuses, the flight fails rather than hangs.
+     */
     void start(TokenSlot slot, Flight flight) {
-        continueOn(slot, flight, () -> requests.attempt(slot, flight, 1));
+        if (shared.enabled()) {
+            continueOn(slot, flight, () -> shared.begin(slot, flight));
+        } else {
+            continueOn(slot, flight, () -> requests.attempt(slot, flight, 1));
+        }
     }
 
     /** Runs more of a flight on the I/O executor; if it refuses, the flight fails rather than hangs. */
@@ -203,7 +213,9 @@ final class SlotLifecycle {
             slot.casFlight(flight, null);
             if (outcome.cached() != null) {
                 flight.future.complete(outcome.cached());
+                shared.settled(slot, flight, sent ? outcome.cached() : null);
             } else {
+                shared.settled(slot, flight, null);
                 flight.future.completeExceptionally(outcome.error());
                 if (slot.keepWarm) {
                     warmFailed(slot, outcome.error());

@@ -55,6 +55,16 @@ final class SlotMetrics implements TokenMetrics.SlotCounters {
     }
 
     @Override
+    public long sharedInstalls() {
+        return slot.sharedInstalls.sum();
+    }
+
+    @Override
+    public long sharedPublishes() {
+        return slot.sharedPublishes.sum();
+    }
+
+    @Override
     public double tokenAgeSeconds() {
         CachedToken cached = slot.current;
         return cached == null ? -1 : (clock.nanoTime() - cached.sentNanos) / 1e9;

@@ -55,6 +55,7 @@ public final class TokenManager {
     final SlotRegistry registry;
     private final SlotLifecycle lifecycle;
     private final TokenDeadlines deadlines;
+    private final SharedSlots shared;
     private final TokenClock clock;
     private final TokenPolicy policy;
     private final Resilience resilience;
@@ -77,8 +78,13 @@ public final class TokenManager {
                 slot -> metrics.slotCreated(slot.bk(), slot.scope().value(), new SlotMetrics(slot, b.clock)));
         this.lifecycle = new SlotLifecycle(b.clock, retries, b.gate, metrics, handoff);
         this.deadlines = new TokenDeadlines(b.clock, timer, handoff, registry, metrics, lifecycle);
-        lifecycle.connect(new TokenRequests(endpoint, b.clock, b.policy, b.resilience, retries, timer, handoff,
-                lifecycle, deadlines), deadlines);
+        this.shared = new SharedSlots(b.shared, b.credentials, b.node, b.syncInterval, b.clock, b.policy,
+                b.resilience, timer, handoff, registry);
+        TokenRequests requests = new TokenRequests(endpoint, b.clock, b.policy, b.resilience, retries, timer, handoff,
+                lifecycle, deadlines, shared);
+        lifecycle.connect(requests, deadlines, shared);
+        shared.connect(lifecycle, requests, deadlines);
+        shared.startSync();
     }
 
     /**
@@ -222,11 +228,26 @@ public final class TokenManager {
     }
 
     /**
+     * {@link #invalidateAll()}, and in a cluster the shared tokens of the previous certificate go too (each entry
+     * by its exact value, in the background): no node installs them again, and a node that has not noticed the
+     * rotation yet drops its copy at its next comparison with the cluster.
+     *
+     * @param previousFingerprint the SHA-256 fingerprint of the QWAC presented before the rotation
+     */
+    public void invalidateAll(String previousFingerprint) {
+        invalidateAll();
+        shared.retire(previousFingerprint);
+    }
+
+    /**
      * Forgets every cached token of the bank and any failure being replayed for it; the next call sends a request.
+     * In a cluster, the bank's shared tokens this node sees go too (each entry by its exact value).
      *
      * @param bank the bank whose tokens, of every scope, are dropped
      */
     public void invalidate(Bkcode bank) {
+        // The cluster first: a slot dropped below must not find the old entry again.
+        shared.evictBank(bank);
         for (TokenSlot slot : registry.all()) {
             if (slot.bankCode().equals(bank)) {
                 slot.failure = null;
@@ -239,6 +260,7 @@ public final class TokenManager {
     /**
      * Forgets {@code token} if it is still the cached one (compare-and-evict: a newer token another thread
      * already fetched is kept). The token knows its slot by the scope it was asked for, whatever the bank granted.
+     * In a cluster the shared entry goes too if it still holds that very token (never a newer one).
      *
      * @param token the token the bank rejected, as it was handed out (compared by identity)
      * @return true if it was evicted; false if it was no longer cached
@@ -248,6 +270,7 @@ public final class TokenManager {
         CachedToken cached = slot == null ? null : slot.current;
         if (cached != null && cached.token == token && SlotLifecycle.evict(slot, cached)) {
             slot.invalidTokenRecoveries.increment();
+            shared.rejected(slot, cached);
             return true;
         }
         return false;

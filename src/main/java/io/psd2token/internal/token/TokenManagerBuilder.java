@@ -1,9 +1,11 @@
 package io.psd2token.internal.token;
 
+import io.psd2token.internal.cluster.SharedTokens;
 import io.psd2token.internal.http.BankHttp;
 import io.psd2token.token.TokenClock;
 import io.psd2token.token.TokenMetrics;
 import jakarta.json.bind.Jsonb;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,6 +29,10 @@ public final class TokenManagerBuilder {
     TokenMetrics metrics = TokenMetrics.NONE;
     RequestGate gate = RequestGate.OPEN;
     DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
+    SharedTokens shared = SharedTokens.LOCAL;
+    Supplier<String> credentials = () -> null;
+    String node = "this node";
+    Duration syncInterval = Duration.ofSeconds(1);
 
     TokenManagerBuilder() {
     }
@@ -155,6 +161,28 @@ public final class TokenManagerBuilder {
      */
     public TokenManagerBuilder jitter(DoubleSupplier jitter) {
         this.jitter = Objects.requireNonNull(jitter, "jitter");
+        return this;
+    }
+
+    /**
+     * Shares the tokens with the other nodes of a cluster (default {@link SharedTokens#LOCAL}: none).
+     *
+     * @param shared the cluster's map
+     * @param credentials the SHA-256 fingerprint of the QWAC presented now, or {@code null} while unknown: only
+     *        tokens obtained with the same QWAC are taken from the cluster
+     * @param node this node's name (for the lease, which says who is fetching a token, and for logs)
+     * @param syncInterval how often the slots in use are compared with the cluster; positive
+     * @return this builder
+     */
+    public TokenManagerBuilder sharing(SharedTokens shared, Supplier<String> credentials, String node,
+            Duration syncInterval) {
+        this.shared = Objects.requireNonNull(shared, "shared");
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.node = Objects.requireNonNull(node, "node");
+        if (syncInterval.isNegative() || syncInterval.isZero()) {
+            throw new IllegalArgumentException("syncInterval must be positive");
+        }
+        this.syncInterval = syncInterval;
         return this;
     }
 

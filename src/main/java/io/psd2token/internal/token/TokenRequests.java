@@ -34,9 +34,11 @@ final class TokenRequests {
     private final Handoff handoff;
     private final SlotLifecycle lifecycle;
     private final TokenDeadlines deadlines;
+    private final SharedSlots shared;
 
     TokenRequests(TokenEndpointClient endpoint, TokenClock clock, TokenPolicy policy, Resilience resilience,
-            RetryPolicy retries, TokenTimer timer, Handoff handoff, SlotLifecycle lifecycle, TokenDeadlines deadlines) {
+            RetryPolicy retries, TokenTimer timer, Handoff handoff, SlotLifecycle lifecycle, TokenDeadlines deadlines,
+            SharedSlots shared) {
         this.endpoint = endpoint;
         this.clock = clock;
         this.policy = policy;
@@ -46,6 +48,7 @@ final class TokenRequests {
         this.handoff = handoff;
         this.lifecycle = lifecycle;
         this.deadlines = deadlines;
+        this.shared = shared;
     }
 
     /** Sends attempt {@code attempt} of the flight; its answer is handled by {@link #onReply}. */
@@ -121,7 +124,10 @@ final class TokenRequests {
 
     private boolean scheduleRetry(TokenSlot slot, Flight flight, int attempt, long delay, BankTokenException e) {
         try {
-            timer.schedule(() -> lifecycle.continueOn(slot, flight, () -> attempt(slot, flight, attempt + 1)), delay);
+            timer.schedule(() -> lifecycle.continueOn(slot, flight, () -> {
+                shared.renewLease(slot, flight);
+                attempt(slot, flight, attempt + 1);
+            }), delay);
         } catch (RuntimeException rejected) {
             return false;
         }

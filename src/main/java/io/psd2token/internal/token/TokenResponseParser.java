@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  */
 final class TokenResponseParser {
 
-    // RFC 6750 §2.1 b64token: the only characters that may follow "Bearer " in a header.
-    private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+    /** RFC 6750 §2.1 b64token: the only characters a bearer token may hold (checked again on shared entries). */
+    static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
     // A plain decimal: digits, optionally a fraction; no sign, no exponent, nothing else.
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,40}(\\.[0-9]{1,40})?");
     private static final int MAX_ERROR_CODE = 64;

@@ -61,6 +61,11 @@ final class TokenSlot {
     final LongAdder busyRefusals = new LongAdder();
     final LongAdder circuitRefusals = new LongAdder();
     final LongAdder backoffRefusals = new LongAdder();
+    /** Tokens taken from the cluster instead of being requested, and tokens of ours published to it. */
+    final LongAdder sharedInstalls = new LongAdder();
+    final LongAdder sharedPublishes = new LongAdder();
+    /** The cluster entry of the last token evicted here after a 403: never installed again. */
+    volatile String rejectedShared;
 
     TokenSlot(SlotKey key, BankEndpoints endpoints, BankState bank) {
         this.key = key;
