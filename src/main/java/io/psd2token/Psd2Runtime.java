@@ -7,6 +7,7 @@ import io.psd2token.error.BankTokenException;
 import io.psd2token.error.ConfigurationException;
 import io.psd2token.identity.TppIdentity;
 import io.psd2token.internal.config.Psd2Config;
+import io.psd2token.internal.cluster.SharedTokens;
 import io.psd2token.internal.config.Psd2Keys.TlsCheck;
 import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.internal.identity.IdentityGate;
@@ -15,6 +16,7 @@ import io.psd2token.internal.identity.QwacWatcher;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.internal.token.TokenTimer;
 import io.psd2token.internal.wildfly.ElytronSslContexts;
+import io.psd2token.internal.wildfly.InfinispanSharedTokens;
 import io.psd2token.internal.wildfly.ManagedExecutors;
 import io.psd2token.token.TokenClock;
 import io.psd2token.token.TokenMetrics;
@@ -46,6 +48,8 @@ import javax.net.ssl.SSLContext;
 final class Psd2Runtime implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Psd2Runtime.class.getName());
+    /** The node's name in leases and logs: WildFly's node name ({@code -Djboss.node.name}, else the host name). */
+    private static final String NODE = System.getProperty("jboss.node.name", "unnamed node");
 
     final Psd2Config settings;
     final ElytronSslContexts sslContexts;
@@ -80,6 +84,7 @@ final class Psd2Runtime implements AutoCloseable {
         } catch (BankTokenException e) {
             problems.add(e.getMessage());
         }
+        SharedTokens shared = sharedTokens(problems);
         if (!problems.isEmpty()) {
             // A bad per-bank key shows up in each check that touches the bank: report it once.
             throw ConfigurationException.report(List.copyOf(new LinkedHashSet<>(problems)));
@@ -103,7 +108,12 @@ final class Psd2Runtime implements AutoCloseable {
                 .scopes(settings.scopeRules())
                 .metrics(reporting)
                 .gate(new IdentityGate(watcher, settings.roleCheck()))
+                .sharing(shared, () -> watcher.identity().map(TppIdentity::sha256Fingerprint).orElse(null), NODE,
+                        settings.clusterSyncInterval())
                 .build();
+        LOG.info(shared == SharedTokens.LOCAL
+                ? "psd2-token keeps its tokens on this node only (psd2.cluster.cache is not set)"
+                : "psd2-token shares its tokens with the cluster through " + shared.describe() + "; this node: " + NODE);
         scheduleIdentityCheck(watcher.nextCheckIn(settings.checkInterval()));
         warmUp();
     }
@@ -122,6 +132,28 @@ final class Psd2Runtime implements AutoCloseable {
         for (Psd2Config.WarmToken w : warm) {
             manager.keepWarm(w.bank(), w.scope());
         }
+    }
+
+    /**
+     * The cluster's shared state when {@code psd2.cluster.cache} names it; otherwise none, exactly as on one node.
+     * The Infinispan class is only touched here, when the key is set: without it no Infinispan module is needed.
+     */
+    private SharedTokens sharedTokens(List<String> problems) {
+        Optional<String> name = settings.clusterCache();
+        if (name.isEmpty()) {
+            return SharedTokens.LOCAL;
+        }
+        try {
+            return InfinispanSharedTokens.lookup(name.get());
+        } catch (BankTokenException e) {
+            problems.add(e.getMessage());
+        } catch (LinkageError e) {
+            problems.add("psd2.cluster.cache=" + name.get() + ": the Infinispan API is not visible to the application ("
+                    + e.getClass().getSimpleName() + "): add the line \"Dependencies: org.infinispan,"
+                    + " org.infinispan.commons\" to the WAR's META-INF/MANIFEST.MF, or these two modules to the EAR's"
+                    + " META-INF/jboss-deployment-structure.xml (docs/cluster.md)");
+        }
+        return SharedTokens.LOCAL;
     }
 
     private URI probeEndpoint() {
@@ -209,7 +241,7 @@ final class Psd2Runtime implements AutoCloseable {
     /** A QWAC rotation: tokens, pooled connections and sessions of the old certificate go; the event follows. */
     private void onRotation(TppIdentity before, TppIdentity now, Consumer<QwacRotated> rotated) {
         http.reset();
-        manager.invalidateAll();
+        manager.invalidateAll(before.sha256Fingerprint());
         rotated.accept(new QwacRotated(before, now));
     }
 

@@ -131,6 +131,9 @@ public class MicrometerTokenMetrics implements TokenMetrics {
             meters.add(counter("psd2.token.cache.hits", tags, slot, SlotCounters::hits));
         }
         meters.add(counter("psd2.token.invalid.recoveries", tags, slot, SlotCounters::invalidTokenRecoveries));
+        // In a cluster: tokens taken from the other nodes instead of requested, and this node's own shared with them.
+        meters.add(counter("psd2.token.shared.installs", tags, slot, SlotCounters::sharedInstalls));
+        meters.add(counter("psd2.token.shared.publishes", tags, slot, SlotCounters::sharedPublishes));
         // Callers failed before any request: the operator's view of BankBusy, CircuitOpen and replayed failures.
         meters.add(counter("psd2.token.callers.refused", tags.and("reason", "busy"), slot, SlotCounters::busyRefusals));
         meters.add(counter("psd2.token.callers.refused", tags.and("reason", "circuit-open"), slot,

@@ -77,6 +77,19 @@ class ArchitectureTest {
                 .check(LIBRARY);
     }
 
+    /**
+     * A deployment that does not share tokens declares no Infinispan module: one adapter names Infinispan types, and
+     * only the start-up code that runs when {@code psd2.cluster.cache} is set touches it (classes load lazily).
+     */
+    @Test
+    void onlyTheClusterAdapterNamesInfinispanAndOnlyTheStartUpTouchesIt() {
+        String adapter = "io.psd2token.internal.wildfly.InfinispanSharedTokens";
+        noClasses().that().doNotHaveFullyQualifiedName(adapter).should().dependOnClassesThat()
+                .resideInAPackage("org.infinispan..").check(LIBRARY);
+        classes().that().haveFullyQualifiedName(adapter).should().onlyHaveDependentClassesThat()
+                .haveFullyQualifiedName("io.psd2token.Psd2Runtime").check(LIBRARY);
+    }
+
     @Test
     void noInternalTypeIsReachableFromWhatAnApplicationSees() {
         classes().that().resideOutsideOfPackage("io.psd2token.internal..").and().arePublic()

@@ -186,6 +186,39 @@ class MicrometerTokenMetricsTest {
         assertTrue(registry.find("psd2.token.callers.refused").tags("bank", "13807").meters().isEmpty());
     }
 
+    @Test
+    void inAClusterEachNodeCountsItsRequestsAndTheTokensItTookFromTheOthers() {
+        var cluster = new io.psd2token.internal.cluster.InMemorySharedTokens(time);
+        MeterRegistry otherRegistry = new SimpleMeterRegistry();
+        TokenManager a = sharing(cluster, "a", metrics);
+        TokenManager b = sharing(cluster, "b", new MicrometerTokenMetrics(otherRegistry));
+        a.tokenAsync("13807");
+        timer.runPending();
+        var onB = b.tokenAsync("13807");
+        timer.runPending();
+        assertTrue(onB.toCompletableFuture().isDone());
+        assertEquals(1, count("psd2.token.requests", "13807"));
+        assertEquals(1, count("psd2.token.shared.publishes", "13807"));
+        assertEquals(0, count("psd2.token.shared.installs", "13807"));
+        assertEquals(0, otherRegistry.get("psd2.token.requests").tags("bank", "13807").functionCounter().count());
+        assertEquals(1, otherRegistry.get("psd2.token.shared.installs").tags("bank", "13807").functionCounter()
+                .count());
+    }
+
+    private TokenManager sharing(io.psd2token.internal.cluster.SharedTokens cluster, String node,
+            MicrometerTokenMetrics binding) {
+        return TokenManager.builder()
+                .banks(bank -> new BankEndpoints(bank, URI.create("https://bank.test/" + bank + "/token"),
+                        URI.create("https://bank.test/" + bank + "/v1"), Scope.PISP))
+                .clientId("PSDFR-ACPR-12345")
+                .http((uri, form) -> CompletableFuture.completedFuture(new HttpReply(200, "application/json",
+                        "{\"access_token\":\"secret-" + issued.incrementAndGet()
+                                + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")))
+                .jsonb(jsonb).timer(timer).io(timer).clock(time).policy(TokenPolicy.DEFAULT)
+                .resilience(Resilience.NONE).sharing(cluster, () -> null, node, Duration.ofSeconds(1))
+                .metrics(binding).build();
+    }
+
     private double count(String name, String bank) {
         return registry.get(name).tags("bank", bank, "scope", "pisp").functionCounter().count();
     }

@@ -78,6 +78,8 @@ public final class Psd2Config implements BankRegistry {
     private final List<WarmToken> warmUp;
     private final boolean readinessRequiresWarmTokens;
     private final Duration apiConnectTimeout;
+    private final String clusterCache;
+    private final Duration clusterSyncInterval;
     private final Duration apiReadTimeout;
     private final Duration apiRateLimitPause;
     private final Map<Bkcode, BankEndpoints> endpoints = new ConcurrentHashMap<>();
@@ -143,6 +145,15 @@ public final class Psd2Config implements BankRegistry {
         this.apiConnectTimeout = read(Psd2Keys.API_CONNECT_TIMEOUT, Duration.ofSeconds(5));
         this.apiReadTimeout = read(Psd2Keys.API_READ_TIMEOUT, Duration.ofSeconds(30));
         this.apiRateLimitPause = read(Psd2Keys.API_RATE_LIMIT_PAUSE, Duration.ofSeconds(10));
+        this.clusterCache = readOptional(Psd2Keys.CLUSTER_CACHE).orElse(null);
+        this.clusterSyncInterval = read(Psd2Keys.CLUSTER_SYNC_INTERVAL, Duration.ofSeconds(1));
+        Duration lease = resilience.leaseLifespan();
+        if (clusterCache != null && tokenPolicy.waitTimeout().compareTo(lease) <= 0) {
+            problems.add(Psd2Keys.TOKEN_WAIT_TIMEOUT.name() + " (" + tokenPolicy.waitTimeout().toMillis() + " ms) must"
+                    + " be longer than a cluster lease (" + lease.toMillis() + " ms: one attempt, "
+                    + Psd2Keys.RETRY_MAX_DELAY.name() + " and 2 s), or a caller waiting for a node that died would time"
+                    + " out before another node takes over: raise it, or lower " + Psd2Keys.REQUEST_TIMEOUT.name());
+        }
         for (Bank bank : directory.all()) {
             if (bank.enabled()) {
                 collect(() -> endpoints(bank.bkcode()), null);
@@ -276,6 +287,16 @@ public final class Psd2Config implements BankRegistry {
     /** @return how long a bank's API is left alone after a rate-limit refusal without Retry-After */
     public Duration apiRateLimitPause() {
         return apiRateLimitPause;
+    }
+
+    /** @return the JNDI name of the cluster's shared token cache, or empty: this node keeps its tokens to itself */
+    public Optional<String> clusterCache() {
+        return Optional.ofNullable(clusterCache);
+    }
+
+    /** @return how often the tokens in use are compared with the cluster's */
+    public Duration clusterSyncInterval() {
+        return clusterSyncInterval;
     }
 
     /** @return {@code live} or {@code sandbox} */

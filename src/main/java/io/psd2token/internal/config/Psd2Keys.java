@@ -143,6 +143,14 @@ public final class Psd2Keys {
     /** Whether the Micrometer binding counts cache hits. */
     public static final Key<Boolean> METRICS_CACHE_HITS = Key.flag("psd2.metrics.cache-hits", true);
 
+    // --- A cluster of nodes (docs/cluster.md)
+    /** JNDI name of the Infinispan cache the nodes share their tokens through; not set: this node only. */
+    public static final Key<String> CLUSTER_CACHE = Key.of("psd2.cluster.cache", null,
+            "a JNDI name, e.g. java:jboss/infinispan/cache/psd2/tokens", ClusterCacheName::check);
+    /** How often the tokens in use are compared with the cluster's. */
+    public static final Key<Duration> CLUSTER_SYNC_INTERVAL = Key.duration("psd2.cluster.sync-interval", "1s",
+            Duration.ofMillis(100), Duration.ofMinutes(1), false);
+
     // --- The bank directory
     /** Bank codes to add to the shipped list, comma-separated. */
     public static final Key<String> BANKS_EXTRA = Key.text("psd2.banks.extra", "bank codes separated by commas");
@@ -190,6 +198,19 @@ public final class Psd2Keys {
          */
         public String key(String bkcode) {
             return BANK_PREFIX + bkcode + "." + suffix;
+        }
+    }
+
+    /** A JNDI name in one of the namespaces a deployment can look up. */
+    private static final class ClusterCacheName {
+        private ClusterCacheName() {
+        }
+
+        static String check(String text) {
+            if (!text.startsWith("java:") || text.length() > 256 || !text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("must be a JNDI name such as java:jboss/infinispan/cache/psd2/tokens");
+            }
+            return text;
         }
     }
 

@@ -99,6 +99,17 @@ public record Resilience(int maxAttempts, Duration retryDelay, Duration maxRetry
     }
 
     /**
+     * In a cluster, how long the lease of the node fetching a (bank, scope)'s token lasts — and so the longest any
+     * other node waits for a holder that died: one attempt, the delay before a retry (the holder renews its lease
+     * before each), and two seconds of slack.
+     *
+     * @return the lease's lifespan
+     */
+    public Duration leaseLifespan() {
+        return attemptTimeout.plus(maxRetryDelay).plusSeconds(2);
+    }
+
+    /**
      * A copy with another attempt timeout.
      *
      * @param timeout the longest one attempt can take

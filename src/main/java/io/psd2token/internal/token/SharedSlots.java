@@ -50,8 +50,6 @@ final class SharedSlots {
     static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(10);
     /** How often a node waiting for the lease holder reads the entry again. */
     static final Duration POLL = Duration.ofMillis(100);
-    /** Slack added to the lease beyond one attempt and its retry delay. */
-    static final Duration LEASE_SLACK = Duration.ofSeconds(2);
     private static final int MAX_RETIRED = 8;
     private static final int MAX_REPORTED = 1000;
     private static final Pattern ERROR_CODE = Pattern.compile("^([A-Z]{3,10}[0-9]{3,7})");
@@ -94,8 +92,7 @@ final class SharedSlots {
         this.timer = timer;
         this.handoff = handoff;
         this.registry = registry;
-        // One attempt, the delay before the next, and slack: the holder renews it before each retry.
-        this.lease = resilience.attemptTimeout().plus(resilience.maxRetryDelay()).plus(LEASE_SLACK);
+        this.lease = resilience.leaseLifespan();
         this.leaseNanos = Nanos.of(lease);
         this.syncNanos = Nanos.of(syncInterval);
     }

@@ -131,6 +131,24 @@ class Psd2ConfigTest {
     }
 
     @Test
+    void withoutTheClusterKeyTheNodeKeepsItsTokensAndWithItTheWaitMustOutlastALease() {
+        assertTrue(config().clusterCache().isEmpty());
+        assertEquals(java.time.Duration.ofSeconds(1), config().clusterSyncInterval());
+        values.put("psd2.cluster.cache", "java:jboss/infinispan/cache/psd2/tokens");
+        values.put("psd2.cluster.sync-interval", "250ms");
+        assertEquals(Optional.of("java:jboss/infinispan/cache/psd2/tokens"), config().clusterCache());
+        assertEquals(java.time.Duration.ofMillis(250), config().clusterSyncInterval());
+        // The default lease: 13 s attempt + 5 s retry delay + 2 s = 20 s, within the default 30 s wait.
+        values.put("psd2.token-wait-timeout", "20s");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("cluster lease (20000 ms"), e.getMessage());
+        values.put("psd2.cluster.cache", "tokens");
+        e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.cluster.cache") && e.getMessage().contains("JNDI name"),
+                e.getMessage());
+    }
+
+    @Test
     void sandboxEnvironmentSwitchesTheDefaultTemplates() {
         values.put("psd2.environment", "sandbox");
         Psd2Config c = config();
