@@ -5,6 +5,7 @@ import io.psd2token.bank.Scope;
 import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.token.TokenClock;
 import io.psd2token.internal.token.Resilience;
+import io.psd2token.internal.cluster.SharedTokens;
 import io.psd2token.internal.token.TokenManager;
 import io.psd2token.token.TokenMetrics;
 import io.psd2token.internal.token.TokenPolicy;
@@ -54,6 +55,17 @@ public final class Contenders {
      * @param metrics e.g. one that counts cache hits, as the Micrometer binding does
      */
     public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics) {
+        return ours(endpoint, policy, path, metrics, SharedTokens.LOCAL);
+    }
+
+    /**
+     * Ours as one node of a cluster (docs/cluster.md): the same manager sharing its tokens through {@code shared}.
+     *
+     * @param path the endpoint path, so that its requests are counted apart
+     * @param shared the cluster's map
+     */
+    public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics,
+            SharedTokens shared) {
         URI tokenUri = endpoint.tokenUri(path);
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "token-timer"));
         ExecutorService io = Executors.newCachedThreadPool(r -> daemon(r, "token-io"));
@@ -63,7 +75,8 @@ public final class Contenders {
                 .banks(bank -> new BankEndpoints(bank, tokenUri, URI.create("http://127.0.0.1/stet/psd2/v1"),
                         Scope.PISP))
                 .clientId(CLIENT_ID).http(http).jsonb(JsonbBuilder.create()).timer(TokenTimer.of(timer)).io(io)
-                .clock(TokenClock.system()).policy(policy).resilience(Resilience.NONE).metrics(metrics).build();
+                .clock(TokenClock.system()).policy(policy).resilience(Resilience.NONE).metrics(metrics)
+                .sharing(shared, () -> null, "bench", Duration.ofSeconds(1)).build();
     }
 
     private static Thread daemon(Runnable task, String name) {

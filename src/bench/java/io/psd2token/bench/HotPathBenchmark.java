@@ -46,6 +46,7 @@ public class HotPathBenchmark {
     private FakeTokenEndpoint endpoint;
     private TokenManager ours;
     private TokenManager oursCountingHits;
+    private TokenManager oursClustered;
     private Contenders.Spring spring;
     private GoogleClientCredentials google;
     private URI apiUri;
@@ -80,6 +81,9 @@ public class HotPathBenchmark {
                 return true;
             }
         });
+        // One node of a cluster sharing its tokens (docs/cluster.md): the cached call must cost the same.
+        oursClustered = Contenders.ours(endpoint, TokenPolicy.DEFAULT, "ours-clustered", TokenMetrics.NONE,
+                new MapSharedTokens());
         spring = Contenders.spring(endpoint, Duration.ofSeconds(60)); // Spring's default skew: 60 s < 3600 s
         google = Contenders.google(endpoint, Duration.ofMinutes(3).plusSeconds(45), Duration.ofMinutes(3));
         apiUri = URI.create("http://127.0.0.1/stet/psd2/v1/payment-requests");
@@ -90,6 +94,7 @@ public class HotPathBenchmark {
         for (int i = 0; i < 3; i++) {
             ours();
             oursCountingHits();
+            oursClustered();
             spring();
             google();
         }
@@ -107,7 +112,7 @@ public class HotPathBenchmark {
     }
 
     private void checkOneRequestEach() {
-        for (String contender : List.of("ours", "ours-hits", "spring", "google")) {
+        for (String contender : List.of("ours", "ours-hits", "ours-clustered", "spring", "google")) {
             long n = endpoint.requests(contender);
             if (n != 1) {
                 throw new IllegalStateException(contender + " sent " + n + " token requests instead of 1:"
@@ -126,6 +131,12 @@ public class HotPathBenchmark {
     @Benchmark
     public String oursCountingHits() {
         return oursCountingHits.token(bkcode).value();
+    }
+
+    /** Ours as a node of a cluster sharing its tokens: the same call, the cluster never on its path. */
+    @Benchmark
+    public String oursClustered() {
+        return oursClustered.token(bkcode).value();
     }
 
     /** Spring Security: {@code authorize(prebuilt request).getAccessToken().getTokenValue()}. */
