@@ -78,6 +78,36 @@ public final class Deployments {
                 .addAsModule(war);
     }
 
+    /**
+     * The demo WAR as an application that shares its tokens in a cluster would ship it (docs/cluster.md): the
+     * Infinispan modules in its manifest, the cache reference in its web.xml, plus {@code extra} test classes.
+     */
+    public static WebArchive clusterWar(String name, Map<String, String> config, Class<?>... extra) {
+        return demoWar(name, config)
+                .addClasses(extra)
+                .setManifest(new StringAsset("Manifest-Version: 1.0\nDependencies: org.infinispan,"
+                        + " org.infinispan.commons\n"))
+                .setWebXML(Deployments.class.getResource("/cluster/web.xml"));
+    }
+
+    /**
+     * The demo EAR sharing its tokens: the Infinispan modules in the EAR's jboss-deployment-structure.xml (the
+     * library is in {@code lib/}), the cache reference in its web module's web.xml, {@code extra} classes there. The
+     * configuration is in a jar of {@code lib/} as well: the library starts in whichever module is first, and a web
+     * module's {@code microprofile-config.properties} is not seen from the EJB module.
+     */
+    public static EnterpriseArchive clusterEar(String name, Map<String, String> config, Class<?>... extra) {
+        JavaArchive settings = ShrinkWrap.create(JavaArchive.class, name + "-config.jar")
+                .addAsManifestResource(new StringAsset(properties(config)), "microprofile-config.properties");
+        EnterpriseArchive ear = demoEar(name, config)
+                .addAsLibrary(settings)
+                .addAsManifestResource(Deployments.class.getResource("/cluster/jboss-deployment-structure.xml"),
+                        "jboss-deployment-structure.xml");
+        ear.getAsType(WebArchive.class, name + "-web.war").addClasses(extra)
+                .setWebXML(Deployments.class.getResource("/cluster/web.xml"));
+        return ear;
+    }
+
     private static Path webappDir() {
         String dir = System.getProperty("psd2.demo.webapp.dir");
         return dir == null ? Path.of("src/demo/webapp") : Path.of(dir);

@@ -463,13 +463,49 @@ public final class TestPki {
         return new IssuedCertificate(keyPair.getPrivate(), certificate, chainOf(certificate, issuer));
     }
 
+    /**
+     * Issues the certificate of one cluster node for the JGroups TLS channel: server and client authentication,
+     * for 127.0.0.1 and localhost, from the cluster's own CA.
+     */
+    public static IssuedCertificate issueClusterNodeCertificate(IssuedCertificate clusterCa, String nodeName) {
+        KeyPair keyPair = newKeyPair();
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(clusterCa.certificate(), newSerialNumber(),
+                Date.from(now.minus(BACKDATING)), Date.from(now.plus(VALIDITY)), new X500Name("CN=" + nodeName),
+                keyPair.getPublic());
+        try {
+            addLeafExtensions(builder, keyPair, clusterCa.certificate(), KeyUsage.digitalSignature,
+                    KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth);
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1") }));
+        } catch (CertIOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build cluster node certificate extensions", e);
+        }
+        X509Certificate certificate = sign(builder, clusterCa.privateKey());
+        return new IssuedCertificate(keyPair.getPrivate(), certificate, chainOf(certificate, clusterCa));
+    }
+
+    /** Writes a PKCS12 trust store holding {@code ca} (alias {@code ca}) with this PKI's password. */
+    public Path writeTrustStore(X509Certificate ca, String fileName) {
+        Path file = directory.resolve(fileName);
+        try {
+            KeyStore trustStore = emptyPkcs12();
+            trustStore.setCertificateEntry("ca", ca);
+            store(trustStore, file, password);
+            return file;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot write the trust store " + fileName, e);
+        }
+    }
+
     private static void addLeafExtensions(X509v3CertificateBuilder builder, KeyPair keyPair,
-            X509Certificate issuerCertificate, int keyUsage, KeyPurposeId purpose)
+            X509Certificate issuerCertificate, int keyUsage, KeyPurposeId... purposes)
             throws CertIOException, GeneralSecurityException {
         JcaX509ExtensionUtils extensionUtils = new JcaX509ExtensionUtils();
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
-        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
         builder.addExtension(Extension.subjectKeyIdentifier, false,
                 extensionUtils.createSubjectKeyIdentifier(keyPair.getPublic()));
         builder.addExtension(Extension.authorityKeyIdentifier, false,

@@ -68,6 +68,25 @@ public final class Testbed implements AutoCloseable {
 
     /** Makes the PKI, starts the simulator and configures WildFly (which must not be running). */
     public static Testbed start(Options options) {
+        Testbed testbed = startWithoutServer(options);
+        try {
+            configureWildFly(options, testbed.serverProperties);
+            return testbed;
+        } catch (RuntimeException | IOException e) {
+            testbed.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        } catch (InterruptedException e) {
+            testbed.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while configuring WildFly", e);
+        }
+    }
+
+    /**
+     * Makes the PKI, starts the simulator and writes the properties of the server-config scripts, but configures no
+     * server: for tests that configure servers of their own (the cluster nodes, see {@link ClusterNodes}).
+     */
+    public static Testbed startWithoutServer(Options options) {
         try {
             Files.createDirectories(options.workDir());
             TestPki pki = TestPki.generate(options.workDir().resolve("pki"));
@@ -75,18 +94,13 @@ public final class Testbed implements AutoCloseable {
                     .withPort(options.simulatorPort())
                     .withBankCodes(BANKS.toArray(String[]::new)));
             try {
-                Path properties = writeServerProperties(options, pki, simulator);
-                configureWildFly(options, properties);
-                return new Testbed(options, pki, simulator, properties);
-            } catch (RuntimeException | IOException | InterruptedException e) {
+                return new Testbed(options, pki, simulator, writeServerProperties(options, pki, simulator));
+            } catch (RuntimeException | IOException e) {
                 simulator.close();
                 throw e;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while configuring WildFly", e);
         }
     }
 

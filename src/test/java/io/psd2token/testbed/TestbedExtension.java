@@ -1,5 +1,6 @@
 package io.psd2token.testbed;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -13,6 +14,8 @@ public final class TestbedExtension implements BeforeAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        // -Dit.test=... reaches both failsafe executions: the cluster one skips the single-node tests.
+        Assumptions.assumeFalse(ClusterTestbedExtension.clusterRun(), "a single-node test, skipped in the cluster run");
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(Running.class,
                 key -> new Running(Testbed.start(Testbed.Options.fromSystemProperties(0, true))), Running.class);
     }

@@ -16,10 +16,23 @@ final class WildFlyCli {
 
     private final Path jbossHome;
     private final Path workDir;
+    private final String serverConfig;
+    private final Path baseDir;
 
     WildFlyCli(Path jbossHome, Path workDir) {
+        this(jbossHome, workDir, "standalone-microprofile.xml", null);
+    }
+
+    /**
+     * @param serverConfig the configuration file the embedded server edits, e.g. {@code standalone-ha.xml}
+     * @param baseDir the server's base directory ({@code jboss.server.base.dir}), or null for the home's
+     *        {@code standalone/}: a cluster node of the tests has its own under one shared home
+     */
+    WildFlyCli(Path jbossHome, Path workDir, String serverConfig, Path baseDir) {
         this.jbossHome = jbossHome;
         this.workDir = workDir;
+        this.serverConfig = serverConfig;
+        this.baseDir = baseDir;
     }
 
     /**
@@ -30,7 +43,7 @@ final class WildFlyCli {
      */
     void applyOffline(Path properties, List<Path> scripts) throws IOException, InterruptedException {
         List<String> lines = new ArrayList<>();
-        lines.add("embed-server --server-config=standalone-microprofile.xml --std-out=discard");
+        lines.add("embed-server --server-config=" + serverConfig + " --std-out=discard");
         for (Path script : scripts) {
             if (lines.size() > 1) {
                 // As an operator would between scripts: a server in reload-required state skips runtime steps,
@@ -89,6 +102,9 @@ final class WildFlyCli {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JBOSS_HOME", jbossHome.toString());
         pb.environment().remove("JAVA_OPTS");
+        if (baseDir != null) {
+            pb.environment().put("JAVA_OPTS", "-Djboss.server.base.dir=" + baseDir);
+        }
         Process process = pb.start();
         if (!process.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
             process.destroyForcibly();
