@@ -151,6 +151,14 @@ class TwoNodeSharingTest {
         }
     }
 
+    /** Each node gets the token and takes it once more from its cache, which marks it as in use. */
+    private static void use(Node... nodes) {
+        for (Node n : nodes) {
+            n.token();
+            n.token();
+        }
+    }
+
     private long warnings() {
         return logged.stream().filter(r -> r.getLevel() == Level.WARNING
                 && SharedSlots.class.getName().equals(r.getLoggerName())).count();
@@ -201,10 +209,7 @@ class TwoNodeSharingTest {
     void whenBothNodesReachTheStalePointThenOneRefreshServesBoth() {
         Node a = node("a");
         Node b = node("b");
-        a.token();
-        a.token();
-        b.token();
-        b.token();
+        use(a, b);
         CompletableFuture<HttpReply> answer = new CompletableFuture<>();
         bank.pending = () -> answer;
         clock.advance(TokenManagerTest.STALE);
@@ -225,10 +230,7 @@ class TwoNodeSharingTest {
     void whenTheLeaseHolderDiesMidRequestThenTheOtherNodeTakesOverBeforeTheDropPointAndNoCallerFails() {
         Node a = node("a");
         Node b = node("b");
-        a.token();
-        a.token();
-        b.token();
-        b.token();
+        use(a, b);
         bank.pending = CompletableFuture::new; // a's refresh never comes back: a dies with the lease
         clock.advance(TokenManagerTest.STALE);
         a.catchUp();
@@ -272,9 +274,7 @@ class TwoNodeSharingTest {
         Node a = node("a");
         Node b = node("b");
         AccessToken old = a.token();
-        a.token();
-        b.token();
-        b.token();
+        use(a, b);
         assertTrue(a.manager.invalidate(old));
         a.timer.runPending();
         assertNull(sharedToken(), "exactly that entry left the cluster");
@@ -332,9 +332,7 @@ class TwoNodeSharingTest {
         Node a = node("a");
         Node b = node("b");
         AccessToken old = a.token();
-        a.token();
-        b.token();
-        b.token();
+        use(a, b);
         // Both servers got the new QWAC; a notices first.
         a.qwac.set(B_QWAC);
         a.manager.invalidateAll(A_QWAC);
