@@ -12,6 +12,13 @@ public final class TestBanks {
     /** Its host matches no Elytron rule at all. */
     public static final String NO_MATCH_RULE = "99004";
 
+    /**
+     * Shipped BPCE bank codes that no demo page uses, one per integration test that changes a bank's state
+     * (faults, pauses, warm-up), so that one test's bank is never another's.
+     */
+    public static final java.util.List<String> ISOLATED = java.util.List.of("11315", "11425", "12135", "13135",
+            "13335", "13485");
+
     private TestBanks() {
     }
 }

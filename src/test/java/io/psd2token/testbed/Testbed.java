@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Objects;
 
@@ -23,9 +24,10 @@ import java.util.Objects;
  */
 public final class Testbed implements AutoCloseable {
 
-    /** Banks the simulator serves: the two BPCE banks of the demo and the test-only routes below. */
-    public static final List<String> BANKS = List.of("13807", "17515", TestBanks.UNTRUSTED_CERTIFICATE,
-            TestBanks.NO_CLIENT_CERTIFICATE, TestBanks.MAC_TOKENS);
+    /** Banks the simulator serves: the two BPCE banks of the demo, the test-only routes and the isolated banks. */
+    public static final List<String> BANKS = Stream.concat(Stream.of("13807", "17515",
+            TestBanks.UNTRUSTED_CERTIFICATE, TestBanks.NO_CLIENT_CERTIFICATE, TestBanks.MAC_TOKENS),
+            TestBanks.ISOLATED.stream()).toList();
 
     private final Options options;
     private final TestPki pki;
