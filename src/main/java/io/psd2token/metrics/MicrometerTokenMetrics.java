@@ -151,9 +151,10 @@ public class MicrometerTokenMetrics implements TokenMetrics {
     }
 
     @Override
-    public void apiRateLimited(String bank) {
+    public void apiRateLimited(String bank, boolean heldBack) {
         if (active()) {
-            var counter = registry.counter("psd2.api.rate.limited", Tags.of("bank", bank));
+            var counter = registry.counter("psd2.api.rate.limited", Tags.of("bank", bank, "by",
+                    heldBack ? "held-back" : "bank"));
             registered.add(counter);
             counter.increment();
         }

@@ -186,6 +186,16 @@ class MicrometerTokenMetricsTest {
         assertTrue(registry.find("psd2.token.callers.refused").tags("bank", "13807").meters().isEmpty());
     }
 
+    @Test
+    void apiRateLimitsAreCountedByWhoRefusedTheCall() {
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), false);
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), true);
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), true);
+        assertEquals(1, registry.get("psd2.api.rate.limited").tags("bank", "13807", "by", "bank").counter().count());
+        assertEquals(2, registry.get("psd2.api.rate.limited").tags("bank", "13807", "by", "held-back").counter()
+                .count());
+    }
+
     private double count(String name, String bank) {
         return registry.get(name).tags("bank", bank, "scope", "pisp").functionCounter().count();
     }

@@ -60,12 +60,14 @@ public final class TokenManager {
     private final Resilience resilience;
     private final boolean countHits;
     private final long waitNanos;
+    private final SafeMetrics metrics;
 
     TokenManager(TokenManagerBuilder b) {
         this.clock = b.clock;
         this.policy = b.policy;
         this.resilience = b.resilience;
         SafeMetrics metrics = new SafeMetrics(b.metrics);
+        this.metrics = metrics;
         this.countHits = metrics.countsHits();
         this.waitNanos = Nanos.of(b.policy.waitTimeout());
         TokenTimer timer = Objects.requireNonNull(b.timer, "timer");
@@ -251,6 +253,17 @@ public final class TokenManager {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Reports that a call to the bank's API was refused for its rate limit (by the bank, or held back while its
+     * pause runs). Nothing about the bank's tokens changes: a rate limit is not an invalid token.
+     *
+     * @param bank the bank
+     * @param heldBack whether the call was held back without being sent
+     */
+    public void apiRateLimited(Bkcode bank, boolean heldBack) {
+        metrics.apiRateLimited(bank.value(), heldBack);
     }
 
     /**
