@@ -378,14 +378,6 @@ public final class TokenManager {
         return CompletableFuture.failedFuture(new IllegalStateException("the token slot keeps being retired"));
     }
 
-    private static boolean evict(TokenSlot slot, CachedToken cached) {
-        if (cached != null && slot.casCurrent(cached, null)) {
-            cached.endFastPath();
-            return true;
-        }
-        return false;
-    }
-
     private AccessToken await(TokenSlot slot, Flight flight, long now) {
         BankState bank = slot.bank;
         int waitingNow = bank.waiting.incrementAndGet();
