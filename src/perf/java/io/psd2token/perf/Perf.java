@@ -8,7 +8,7 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>{@code api}: {@link ApiOverheadRun}, a bank API call through {@code BankApiClients} against the same call
- *       with a hard-coded token, under load on WildFly (takes the WildFly lock: run it under flock)</li>
+ *       with a hard-coded token, under load on WildFly (fixed ports: serialise it with other WildFly runs on the machine)</li>
  *   <li>{@code token}: {@link TokenLatencyRun}, the first token and a refresh over mutual TLS against a bare
  *       JDK {@code HttpClient} POST (JMH)</li>
  *   <li>{@code memory}: {@link TokenMemoryRun}, retained heap per cached token</li>

@@ -69,7 +69,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * second request or a cache hit.
  */
 @State(Scope.Benchmark)
-@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+UseG1GC"})
+// The simulator is the JDK's HttpServer, which writes an answer's headers and body in two packets: without
+// TCP_NODELAY, Nagle holds the second until the client's delayed ACK, 40 ms on Linux loopback, in every answer.
+@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Dsun.net.httpserver.nodelay=true"})
 public class TokenLatencyBenchmark {
 
     static final String BANK = "13807";
@@ -135,8 +137,12 @@ public class TokenLatencyBenchmark {
 
     /** The token manager as the deployment builds it, on the production HTTP seam, for one SSL context. */
     TokenManager manager(SSLContext context) {
-        JdkBankHttp http = new JdkBankHttp(uri -> context, Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), executor);
+        return manager(new JdkBankHttp(uri -> context, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), executor));
+    }
+
+    /** The same on another HTTP seam. */
+    TokenManager manager(io.psd2token.internal.http.BankHttp http) {
         return TokenManager.builder()
                 .banks(bank -> new BankEndpoints(bank, simulator.tokenEndpoint(bank.value()),
                         URI.create(simulator.baseUri() + "/" + bank.value() + "/stet/psd2/v1"),
@@ -284,6 +290,37 @@ public class TokenLatencyBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public String refreshLibraryPooled(TokenLatencyBenchmark b, WarmLibrary s) {
         return s.refresh(b, POOLED_BANK);
+    }
+
+    /**
+     * A manager whose bank answers at once, in the calling thread, with a canned token response: what the
+     * library's own steps cost (hand-offs between the caller, the I/O executor and the answer's thread, the parse,
+     * the bookkeeping), without the network. Not a contender: a diagnosis of the two refresh figures above.
+     */
+    @State(Scope.Thread)
+    public static class InstantBank {
+        TokenManager manager;
+
+        @Setup(Level.Trial)
+        public void make(TokenLatencyBenchmark b) {
+            String answer = "{\"access_token\":\"" + "x".repeat(43) + "\",\"token_type\":\"Bearer\","
+                    + "\"expires_in\":\"3600\",\"scope\":\"pisp\"}";
+            manager = TokenManager.builder()
+                    .banks(bank -> new BankEndpoints(bank, URI.create("https://localhost:1/token"),
+                            URI.create("https://localhost:1/v1"), PISP))
+                    .clientId(b.pki.clientId())
+                    .http((uri, form) -> java.util.concurrent.CompletableFuture.completedFuture(
+                            new io.psd2token.internal.http.HttpReply(200, "application/json", answer)))
+                    .jsonb(b.jsonb).timer(TokenTimer.of(b.timer)).io(b.executor).resilience(Resilience.NONE).build();
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public String refreshLibraryInstantBank(InstantBank s) {
+        s.manager.invalidate(Bkcode.of(BANK));
+        return s.manager.token(BANK).value();
     }
 
     @Benchmark

@@ -24,8 +24,9 @@ import org.openjdk.jmh.util.Statistics;
  *       included, the first token a freshly started application gets (its SSL context already built);</li>
  *   <li><b>refresh</b>: sampled, 2 forks × (3 × 1 s warm-up + 5 × 2 s).</li>
  * </ol>
- * The library and the bare POST alternate fork by fork within each run (JMH runs benchmarks in order, so they do
- * not overlap in time); the machine line records the load average over all three.
+ * JMH runs one benchmark after the other, so on a busy machine the load may differ between the library's figure
+ * and the bare one; {@link InterleavedTokenRun} then measures the cold call and both refreshes once more with the
+ * two alternating call by call. The machine line records the load average over all of it.
  */
 public final class TokenLatencyRun {
 
@@ -36,6 +37,9 @@ public final class TokenLatencyRun {
 
     /** Runs the three parts and writes the results. */
     public static void main(String[] args) throws Exception {
+        // "quick": a smoke run of every part (1 fork, few iterations), to check the harness, not to quote.
+        boolean quick = List.of(args).contains("quick");
+        int forks = quick ? 1 : 2;
         List<RunResult> all = new ArrayList<>();
         List<String> md = new ArrayList<>();
         List<String> csv = new ArrayList<>(List.of("what,unit,side,p50,p90,p99,samples"));
@@ -43,16 +47,16 @@ public final class TokenLatencyRun {
         try (Machine machine = Machine.sample()) {
             Collection<RunResult> cold = new Runner(new OptionsBuilder()
                     .include(CLASS + "\\.cold(Library|Bare)$")
-                    .forks(2).warmupIterations(20).measurementIterations(100)
+                    .forks(forks).warmupIterations(quick ? 2 : 20).measurementIterations(quick ? 10 : 100)
                     .build()).run();
             Collection<RunResult> first = new Runner(new OptionsBuilder()
                     .include(CLASS + "\\.cold(Library|Bare)$")
-                    .forks(10).warmupIterations(0).measurementIterations(1)
+                    .forks(quick ? 2 : 10).warmupIterations(0).measurementIterations(1)
                     .build()).run();
             Collection<RunResult> refresh = new Runner(new OptionsBuilder()
                     .include(CLASS + "\\.refresh.*")
-                    .forks(2).warmupIterations(3).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(5).measurementTime(TimeValue.seconds(2))
+                    .forks(forks).warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(2))
                     .build()).run();
             all.addAll(cold);
             all.addAll(first);
@@ -65,6 +69,11 @@ public final class TokenLatencyRun {
             md.add(row("refresh, new connection (µs)", refresh, "refreshLibraryNewConnection",
                     "refreshBareNewConnection", csv));
             md.add(row("refresh, pooled connection (µs)", refresh, "refreshLibraryPooled", "refreshBarePooled", csv));
+            Statistics instant = statistics(refresh, "refreshLibraryInstantBank");
+            md.add(String.format(Locale.ROOT, "| diagnosis: library refresh, bank answering at once, no network (µs) |"
+                    + " %.2f | – | – | %.2f / %.2f | – | %d |", instant.getPercentile(50), instant.getPercentile(90),
+                    instant.getPercentile(99), instant.getN()));
+            InterleavedTokenRun.run(quick, md, csv);
             line = machine.line();
         }
         md.add("");

@@ -1,0 +1,155 @@
+package io.psd2token.perf;
+
+import io.psd2token.bank.Bkcode;
+import io.psd2token.internal.token.TokenManager;
+import java.net.http.HttpClient;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The P4 comparisons again, with the library and the bare POST alternating call by call (library, bare, bare,
+ * library, ...) in one JVM, so that a change in the machine's load falls on both alike: JMH runs one benchmark
+ * after the other, and on a busy machine the load can change between them. Same objects and checks as
+ * {@link TokenLatencyBenchmark}, whose helpers it uses; warm-up rounds first, not counted.
+ */
+final class InterleavedTokenRun {
+
+    private InterleavedTokenRun() {
+    }
+
+    /** Runs the three parts; appends Markdown rows to {@code md} and CSV rows to {@code csv}. */
+    static void run(boolean quick, List<String> md, List<String> csv) throws Exception {
+        TokenLatencyBenchmark b = new TokenLatencyBenchmark();
+        b.start();
+        try {
+            String bank = TokenLatencyBenchmark.BANK;
+            String pooledBank = TokenLatencyBenchmark.POOLED_BANK;
+            Supplier<Long> coldLibrary = () -> {
+                TokenManager manager = b.manager(b.freshContext());
+                long start = System.nanoTime();
+                b.libraryToken(manager, bank);
+                return System.nanoTime() - start;
+            };
+            Supplier<Long> coldBare = () -> {
+                SSLContext context = b.freshContext();
+                long start = System.nanoTime();
+                b.barePost(TokenLatencyBenchmark.bareClient(context), bank);
+                return System.nanoTime() - start;
+            };
+            report("cold", "ms", 1e6, alternate(quick ? 5 : 20, quick ? 20 : 200, coldLibrary, coldBare), md, csv);
+
+            TokenManager manager = b.manager(b.freshContext());
+            b.libraryToken(manager, bank);
+            b.libraryToken(manager, pooledBank);
+            HttpClient client = TokenLatencyBenchmark.bareClient(b.freshContext());
+            b.barePost(client, bank);
+            b.barePost(client, pooledBank);
+            for (String[] part : new String[][] {{"refresh new connection", bank}, {"refresh pooled connection",
+                    pooledBank}}) {
+                String target = part[1];
+                Supplier<Long> library = () -> {
+                    long start = System.nanoTime();
+                    manager.invalidate(Bkcode.of(target));
+                    b.libraryToken(manager, target);
+                    return System.nanoTime() - start;
+                };
+                Supplier<Long> bare = () -> {
+                    long start = System.nanoTime();
+                    b.barePost(client, target);
+                    return System.nanoTime() - start;
+                };
+                int n = target.equals(bank) ? (quick ? 100 : 1500) : (quick ? 300 : 4000);
+                report(part[0], "µs", 1e3, alternate(n / 4, n, library, bare), md, csv);
+            }
+            handOffs(b, quick, md, csv);
+        } finally {
+            b.stop();
+        }
+    }
+
+    /**
+     * A diagnosis, not a contender: a bank that answers after 1 ms without any network (a scheduler completes the
+     * reply), through the library, against a caller that waits for the same 1 ms reply itself. The difference is
+     * what the library's hand-offs (request start and answer on the I/O executor, then the caller woken) cost when
+     * the threads involved are parked, as they are while a real bank takes its time.
+     */
+    private static void handOffs(TokenLatencyBenchmark b, boolean quick, List<String> md, List<String> csv) {
+        java.util.concurrent.ScheduledExecutorService bankClock = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        try {
+            String answer = "{\"access_token\":\"" + "x".repeat(43) + "\",\"token_type\":\"Bearer\","
+                    + "\"expires_in\":\"3600\",\"scope\":\"pisp\"}";
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<io.psd2token.internal.http.HttpReply>>
+                    reply = () -> {
+                        var future = new java.util.concurrent.CompletableFuture<io.psd2token.internal.http.HttpReply>();
+                        bankClock.schedule(() -> future.complete(new io.psd2token.internal.http.HttpReply(200,
+                                "application/json", answer)), 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        return future;
+                    };
+            TokenManager manager = b.manager((uri, form) -> reply.get());
+            String bank = TokenLatencyBenchmark.BANK;
+            Supplier<Long> library = () -> {
+                long start = System.nanoTime();
+                manager.invalidate(Bkcode.of(bank));
+                manager.token(bank);
+                return System.nanoTime() - start;
+            };
+            Supplier<Long> direct = () -> {
+                long start = System.nanoTime();
+                reply.get().join();
+                return System.nanoTime() - start;
+            };
+            report("diagnosis: 1 ms answer without network", "µs", 1e3,
+                    alternate(quick ? 50 : 500, quick ? 200 : 2000, library, direct), md, csv);
+        } finally {
+            bankClock.shutdownNow();
+        }
+    }
+
+    /** Warm-up pairs, then {@code n} measured calls of each side in the order L B B L; nanoseconds, sorted. */
+    private static long[][] alternate(int warmup, int n, Supplier<Long> library, Supplier<Long> bare) {
+        for (int i = 0; i < warmup; i++) {
+            library.get();
+            bare.get();
+        }
+        long[][] times = new long[2][n];
+        for (int i = 0; i < 2 * n; i++) {
+            boolean libraryTurn = i % 4 == 0 || i % 4 == 3;
+            if (libraryTurn) {
+                times[0][i / 2] = library.get();
+            } else {
+                times[1][i / 2] = bare.get();
+            }
+            if (i % 100 == 99) {
+                // Cold calls leave HTTP clients behind; their selector threads end once they are collected.
+                System.gc();
+            }
+        }
+        Arrays.sort(times[0]);
+        Arrays.sort(times[1]);
+        return times;
+    }
+
+    private static void report(String what, String unit, double scale, long[][] times, List<String> md,
+            List<String> csv) {
+        double[][] p = new double[2][3];
+        for (int s = 0; s < 2; s++) {
+            p[s][0] = percentile(times[s], 50) / scale;
+            p[s][1] = percentile(times[s], 90) / scale;
+            p[s][2] = percentile(times[s], 99) / scale;
+            csv.add(String.format(Locale.ROOT, "interleaved %s,%s,%s,%.3f,%.3f,%.3f,%d", what, unit,
+                    s == 0 ? "library" : "bare", p[s][0], p[s][1], p[s][2], times[s].length));
+        }
+        md.add(String.format(Locale.ROOT, "| %s, interleaved (%s) | %.2f | %.2f | **%.2f** | %.2f / %.2f |"
+                + " %.2f / %.2f | %d |", what.replace("refresh ", "refresh, "), unit, p[0][0], p[1][0],
+                p[0][0] / p[1][0], p[0][1], p[0][2], p[1][1], p[1][2], times[0].length));
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q / 100 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+}
