@@ -169,6 +169,8 @@ public final class ApiOverheadRun {
         md.add(String.format(Locale.ROOT, "Library against hard-coded: throughput %+.1f %%, p50 latency %+.1f %%"
                 + " (the goal allows -5 %% and +5 %%).", 100 * (throughput[0] - throughput[1]) / throughput[1],
                 100 * (p50[0] - p50[1]) / p50[1]));
+        md.add("Library ÷ hard-coded throughput per block of four measured slices (library, bare, bare, library),"
+                + " the spread that machine noise leaves in the ratio: " + blockRatios(slices) + ".");
         md.add(String.format(Locale.ROOT, "%d connections, %d s slices, %d s per client measured after %d s of"
                 + " warm-up; the simulator saw %,d payment requests for %,d sent (incl. warm-up), %d answered 403"
                 + " Invalid token.", connections, slice, measure, Math.max(2, warmup / slice) * slice, arrived, sent,
@@ -181,6 +183,24 @@ public final class ApiOverheadRun {
             throw new IllegalStateException("the bank saw " + arrived + " payment requests for " + sent + " sent, "
                     + invalid + " with an invalid token");
         }
+    }
+
+    private static String blockRatios(List<Load.Slice> slices) {
+        List<Load.Slice> measured = slices.stream().filter(Load.Slice::measured).toList();
+        List<String> ratios = new ArrayList<>();
+        for (int i = 0; i + 4 <= measured.size(); i += 4) {
+            double library = 0;
+            double bare = 0;
+            for (Load.Slice s : measured.subList(i, i + 4)) {
+                if (s.side().equals("library")) {
+                    library += s.latencies().length / s.seconds();
+                } else {
+                    bare += s.latencies().length / s.seconds();
+                }
+            }
+            ratios.add(String.format(Locale.ROOT, "%.2f", library / bare));
+        }
+        return String.join(", ", ratios);
     }
 
     /** Closed-loop load on one endpoint. */

@@ -120,7 +120,7 @@ public final class EndToEndReport {
         }
         String[] parts = {"cold warm JVM", "first in a fresh JVM", "refresh new connection",
             "refresh pooled connection"};
-        String[] labels = {"cold", "fresh JVM", "refresh, new conn.", "refresh, pooled"};
+        String[] labels = {"cold", "fresh JVM", "refresh new", "refresh pooled"};
         double[][] values = new double[2][parts.length];
         for (int i = 0; i < parts.length; i++) {
             String part = parts[i];
@@ -139,7 +139,7 @@ public final class EndToEndReport {
         }
         bars(g, x + 60, y + 50, w - 90, h - 150, labels, values, 0.1, 1000, "ms");
         legend(g, x + 60, y + h - 70, "library (TokenManager + JdkBankHttp)", "bare HttpClient POST");
-        note(g, "interleaved call by call where marked so in the doc; fresh JVM: JMH, 10 forks", x + 60, y + h - 25);
+        note(g, "cold, refresh: interleaved call by call; fresh JVM: JMH, 10 forks", x + 60, y + h - 25);
     }
 
     // P5: whole-heap bytes per token by token length, without and with metrics; the token's String shaded.
@@ -191,10 +191,15 @@ public final class EndToEndReport {
         g.drawLine(ax, goal, ax + aw, goal);
         g.setStroke(new BasicStroke(1));
         g.setFont(SMALL);
-        g.drawString("goal ≤ 1 KiB", ax + aw - 70, goal - 4);
+        String goalLabel = "goal ≤ 1 KiB";
+        int labelW = g.getFontMetrics().stringWidth(goalLabel);
+        g.setColor(Color.WHITE);
+        g.fillRect(ax + aw - labelW - 8, goal - 16, labelW + 6, 14);
+        g.setColor(GOAL);
+        g.drawString(goalLabel, ax + aw - labelW - 5, goal - 5);
         legendColors(g, x + 70, y + h - 70, new Color[] {LIBRARY, new Color(0x9467bd)},
                 new String[] {"no metrics", "Micrometer meters per slot"});
-        note(g, "1,000 banks × 3 scopes, whole live heap; pale part: the token's own String", x + 70, y + h - 25);
+        note(g, "1,000 banks × 3 scopes, live heap; pale: the token's String", x + 70, y + h - 25);
     }
 
     /** Two bars per group (library, bare) on a log axis from min to max. */

@@ -64,10 +64,44 @@ final class InterleavedTokenRun {
                 int n = target.equals(bank) ? (quick ? 100 : 1500) : (quick ? 300 : 4000);
                 report(part[0], "µs", 1e3, alternate(n / 4, n, library, bare), md, csv);
             }
+            seamAlone(b, client, quick, md, csv);
             handOffs(b, quick, md, csv);
         } finally {
             b.stop();
         }
+    }
+
+    /**
+     * A diagnosis, not a contender: the library's HTTP seam alone ({@code JdkBankHttp.postForm}, its own pooled
+     * client), without the token manager, against the bare POST on the pooled connection: tells whether a
+     * difference in the pooled refresh comes from the seam or from the manager.
+     */
+    private static void seamAlone(TokenLatencyBenchmark b, HttpClient client, boolean quick, List<String> md,
+            List<String> csv) {
+        String bank = TokenLatencyBenchmark.POOLED_BANK;
+        io.psd2token.internal.http.JdkBankHttp http = b.http(b.freshContext());
+        b.seamPost(http, bank);
+        Supplier<Long> seam = () -> {
+            long start = System.nanoTime();
+            b.seamPost(http, bank);
+            return System.nanoTime() - start;
+        };
+        Supplier<Long> bare = () -> {
+            long start = System.nanoTime();
+            b.barePost(client, bank);
+            return System.nanoTime() - start;
+        };
+        report("diagnosis: JdkBankHttp alone pooled", "µs", 1e3, alternate(quick ? 50 : 500, quick ? 300 : 3000,
+                seam, bare), md, csv);
+        // The JDK's public sendAsync completes its future on the common pool (one worker on 2 cores), send does
+        // not: one thread hop more for any asynchronous caller, the library's seam included.
+        Supplier<Long> async = () -> {
+            long start = System.nanoTime();
+            b.bareAsyncPost(client, bank);
+            return System.nanoTime() - start;
+        };
+        report("diagnosis: bare sendAsync join pooled", "µs", 1e3, alternate(quick ? 50 : 500, quick ? 300 : 3000,
+                async, bare), md, csv);
     }
 
     /**

@@ -137,8 +137,23 @@ public class TokenLatencyBenchmark {
 
     /** The token manager as the deployment builds it, on the production HTTP seam, for one SSL context. */
     TokenManager manager(SSLContext context) {
-        return manager(new JdkBankHttp(uri -> context, Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), executor));
+        return manager(http(context));
+    }
+
+    /** The production HTTP seam with the deployment's default timeouts, for one SSL context. */
+    JdkBankHttp http(SSLContext context) {
+        return new JdkBankHttp(uri -> context, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2),
+                executor);
+    }
+
+    /** The library's token POST through its HTTP seam alone, no token manager; the body as a string. */
+    String seamPost(JdkBankHttp http, String bank) {
+        requests.incrementAndGet();
+        io.psd2token.internal.http.HttpReply reply = http.postForm(simulator.tokenEndpoint(bank), form).join();
+        if (reply.status() != 200) {
+            throw new IllegalStateException("token endpoint answered " + reply.status());
+        }
+        return reply.body();
     }
 
     /** The same on another HTTP seam. */
@@ -160,14 +175,8 @@ public class TokenLatencyBenchmark {
     /** The same POST the library sends; the answer's body as a string, no parsing. */
     String barePost(HttpClient client, String bank) {
         requests.incrementAndGet();
-        HttpRequest request = HttpRequest.newBuilder(simulator.tokenEndpoint(bank))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8))
-                .build();
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(tokenRequest(bank), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("token endpoint answered " + response.statusCode());
             }
@@ -178,6 +187,26 @@ public class TokenLatencyBenchmark {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The same with {@code sendAsync(...).join()}, as an asynchronous caller waits. */
+    String bareAsyncPost(HttpClient client, String bank) {
+        requests.incrementAndGet();
+        HttpResponse<String> response = client.sendAsync(tokenRequest(bank), HttpResponse.BodyHandlers.ofString())
+                .join();
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("token endpoint answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    private HttpRequest tokenRequest(String bank) {
+        return HttpRequest.newBuilder(simulator.tokenEndpoint(bank))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(form, StandardCharsets.UTF_8))
+                .build();
     }
 
     String libraryToken(TokenManager manager, String bank) {
