@@ -1,11 +1,17 @@
 package io.psd2token.perf;
 
 import io.psd2token.bank.Bkcode;
+import io.psd2token.internal.http.HttpReply;
+import io.psd2token.internal.http.JdkBankHttp;
 import io.psd2token.internal.token.TokenManager;
 import java.net.http.HttpClient;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -28,16 +34,12 @@ final class InterleavedTokenRun {
             String bank = TokenLatencyBenchmark.BANK;
             String pooledBank = TokenLatencyBenchmark.POOLED_BANK;
             Supplier<Long> coldLibrary = () -> {
-                TokenManager manager = b.manager(b.freshContext());
-                long start = System.nanoTime();
-                b.libraryToken(manager, bank);
-                return System.nanoTime() - start;
+                TokenManager fresh = b.manager(b.freshContext());
+                return time(() -> b.libraryToken(fresh, bank));
             };
             Supplier<Long> coldBare = () -> {
                 SSLContext context = b.freshContext();
-                long start = System.nanoTime();
-                b.barePost(TokenLatencyBenchmark.bareClient(context), bank);
-                return System.nanoTime() - start;
+                return time(() -> b.barePost(TokenLatencyBenchmark.bareClient(context), bank));
             };
             report("cold", "ms", 1e6, alternate(quick ? 5 : 20, quick ? 20 : 200, coldLibrary, coldBare), md, csv);
 
@@ -50,17 +52,11 @@ final class InterleavedTokenRun {
             for (String[] part : new String[][] {{"refresh new connection", bank}, {"refresh pooled connection",
                     pooledBank}}) {
                 String target = part[1];
-                Supplier<Long> library = () -> {
-                    long start = System.nanoTime();
+                Supplier<Long> library = () -> time(() -> {
                     manager.invalidate(Bkcode.of(target));
                     b.libraryToken(manager, target);
-                    return System.nanoTime() - start;
-                };
-                Supplier<Long> bare = () -> {
-                    long start = System.nanoTime();
-                    b.barePost(client, target);
-                    return System.nanoTime() - start;
-                };
+                });
+                Supplier<Long> bare = () -> time(() -> b.barePost(client, target));
                 int n = target.equals(bank) ? (quick ? 100 : 1500) : (quick ? 300 : 4000);
                 report(part[0], "µs", 1e3, alternate(n / 4, n, library, bare), md, csv);
             }
@@ -79,27 +75,15 @@ final class InterleavedTokenRun {
     private static void seamAlone(TokenLatencyBenchmark b, HttpClient client, boolean quick, List<String> md,
             List<String> csv) {
         String bank = TokenLatencyBenchmark.POOLED_BANK;
-        io.psd2token.internal.http.JdkBankHttp http = b.http(b.freshContext());
+        JdkBankHttp http = b.http(b.freshContext());
         b.seamPost(http, bank);
-        Supplier<Long> seam = () -> {
-            long start = System.nanoTime();
-            b.seamPost(http, bank);
-            return System.nanoTime() - start;
-        };
-        Supplier<Long> bare = () -> {
-            long start = System.nanoTime();
-            b.barePost(client, bank);
-            return System.nanoTime() - start;
-        };
+        Supplier<Long> seam = () -> time(() -> b.seamPost(http, bank));
+        Supplier<Long> bare = () -> time(() -> b.barePost(client, bank));
         report("diagnosis: JdkBankHttp alone pooled", "µs", 1e3, alternate(quick ? 50 : 500, quick ? 300 : 3000,
                 seam, bare), md, csv);
         // The JDK's public sendAsync completes its future on the common pool (one worker on 2 cores), send does
         // not: one thread hop more for any asynchronous caller, the library's seam included.
-        Supplier<Long> async = () -> {
-            long start = System.nanoTime();
-            b.bareAsyncPost(client, bank);
-            return System.nanoTime() - start;
-        };
+        Supplier<Long> async = () -> time(() -> b.bareAsyncPost(client, bank));
         report("diagnosis: bare sendAsync join pooled", "µs", 1e3, alternate(quick ? 50 : 500, quick ? 300 : 3000,
                 async, bare), md, csv);
     }
@@ -111,36 +95,34 @@ final class InterleavedTokenRun {
      * the threads involved are parked, as they are while a real bank takes its time.
      */
     private static void handOffs(TokenLatencyBenchmark b, boolean quick, List<String> md, List<String> csv) {
-        java.util.concurrent.ScheduledExecutorService bankClock = java.util.concurrent.Executors
-                .newSingleThreadScheduledExecutor();
+        ScheduledExecutorService bankClock = Executors.newSingleThreadScheduledExecutor();
         try {
-            String answer = "{\"access_token\":\"" + "x".repeat(43) + "\",\"token_type\":\"Bearer\","
-                    + "\"expires_in\":\"3600\",\"scope\":\"pisp\"}";
-            java.util.function.Supplier<java.util.concurrent.CompletableFuture<io.psd2token.internal.http.HttpReply>>
-                    reply = () -> {
-                        var future = new java.util.concurrent.CompletableFuture<io.psd2token.internal.http.HttpReply>();
-                        bankClock.schedule(() -> future.complete(new io.psd2token.internal.http.HttpReply(200,
-                                "application/json", answer)), 1, java.util.concurrent.TimeUnit.MILLISECONDS);
-                        return future;
-                    };
+            Supplier<CompletableFuture<HttpReply>> reply = () -> {
+                CompletableFuture<HttpReply> future = new CompletableFuture<>();
+                bankClock.schedule(() -> future.complete(new HttpReply(200, "application/json",
+                        TokenLatencyBenchmark.CANNED_ANSWER)), 1,
+                        TimeUnit.MILLISECONDS);
+                return future;
+            };
             TokenManager manager = b.manager((uri, form) -> reply.get());
             String bank = TokenLatencyBenchmark.BANK;
-            Supplier<Long> library = () -> {
-                long start = System.nanoTime();
+            Supplier<Long> library = () -> time(() -> {
                 manager.invalidate(Bkcode.of(bank));
                 manager.token(bank);
-                return System.nanoTime() - start;
-            };
-            Supplier<Long> direct = () -> {
-                long start = System.nanoTime();
-                reply.get().join();
-                return System.nanoTime() - start;
-            };
+            });
+            Supplier<Long> direct = () -> time(() -> reply.get().join());
             report("diagnosis: 1 ms answer without network", "µs", 1e3,
                     alternate(quick ? 50 : 500, quick ? 200 : 2000, library, direct), md, csv);
         } finally {
             bankClock.shutdownNow();
         }
+    }
+
+    /** How long {@code call} takes, in nanoseconds. */
+    private static long time(Runnable call) {
+        long start = System.nanoTime();
+        call.run();
+        return System.nanoTime() - start;
     }
 
     /** Warm-up pairs, then {@code n} measured calls of each side in the order L B B L; nanoseconds, sorted. */

@@ -77,6 +77,9 @@ public class TokenLatencyBenchmark {
     static final String BANK = "13807";
     static final String POOLED_BANK = "17515";
     private static final io.psd2token.bank.Scope PISP = io.psd2token.bank.Scope.PISP;
+    /** A token response of the simulator's shape, for the diagnoses that answer without a bank. */
+    static final String CANNED_ANSWER = "{\"access_token\":\"" + "x".repeat(43) + "\",\"token_type\":\"Bearer\","
+            + "\"expires_in\":\"3600\",\"scope\":\"pisp\"}";
 
     private Path dir;
     private TestPki pki;
@@ -332,14 +335,12 @@ public class TokenLatencyBenchmark {
 
         @Setup(Level.Trial)
         public void make(TokenLatencyBenchmark b) {
-            String answer = "{\"access_token\":\"" + "x".repeat(43) + "\",\"token_type\":\"Bearer\","
-                    + "\"expires_in\":\"3600\",\"scope\":\"pisp\"}";
             manager = TokenManager.builder()
                     .banks(bank -> new BankEndpoints(bank, URI.create("https://localhost:1/token"),
                             URI.create("https://localhost:1/v1"), PISP))
                     .clientId(b.pki.clientId())
                     .http((uri, form) -> java.util.concurrent.CompletableFuture.completedFuture(
-                            new io.psd2token.internal.http.HttpReply(200, "application/json", answer)))
+                            new io.psd2token.internal.http.HttpReply(200, "application/json", CANNED_ANSWER)))
                     .jsonb(b.jsonb).timer(TokenTimer.of(b.timer)).io(b.executor).resilience(Resilience.NONE).build();
         }
     }
