@@ -60,11 +60,40 @@ final class InterleavedTokenRun {
                 int n = target.equals(bank) ? (quick ? 100 : 1500) : (quick ? 300 : 4000);
                 report(part[0], "µs", 1e3, alternate(n / 4, n, library, bare), md, csv);
             }
+            instantBank(b, quick, md);
             seamAlone(b, client, quick, md, csv);
             handOffs(b, quick, md, csv);
         } finally {
             b.stop();
         }
+    }
+
+    /**
+     * A diagnosis, not a contender: a manager whose bank answers at once, in the calling thread, with a canned
+     * token response: what the library's own steps cost (hand-offs to threads that are still spinning, the parse,
+     * the bookkeeping), without the network. A fixed number of calls: each replaced token leaves its three timer
+     * tasks queued until their deadlines an hour away, so an open-ended run at this pace fills any heap.
+     */
+    private static void instantBank(TokenLatencyBenchmark b, boolean quick, List<String> md) {
+        TokenManager manager = b.manager((uri, form) -> CompletableFuture.completedFuture(
+                new HttpReply(200, "application/json", TokenLatencyBenchmark.CANNED_ANSWER)));
+        String bank = TokenLatencyBenchmark.BANK;
+        Supplier<Long> refresh = () -> time(() -> {
+            manager.invalidate(Bkcode.of(bank));
+            manager.token(bank);
+        });
+        int n = quick ? 5_000 : 50_000;
+        long[] times = new long[n];
+        for (int i = 0; i < n / 2; i++) {
+            refresh.get();
+        }
+        for (int i = 0; i < n; i++) {
+            times[i] = refresh.get();
+        }
+        Arrays.sort(times);
+        md.add(String.format(Locale.ROOT, "| diagnosis: library refresh, bank answering at once, no network (µs) |"
+                + " %.2f | – | – | %.2f / %.2f | – | %d |", percentile(times, 50) / 1e3, percentile(times, 90) / 1e3,
+                percentile(times, 99) / 1e3, n));
     }
 
     /**

@@ -324,35 +324,6 @@ public class TokenLatencyBenchmark {
         return s.refresh(b, POOLED_BANK);
     }
 
-    /**
-     * A manager whose bank answers at once, in the calling thread, with a canned token response: what the
-     * library's own steps cost (hand-offs between the caller, the I/O executor and the answer's thread, the parse,
-     * the bookkeeping), without the network. Not a contender: a diagnosis of the two refresh figures above.
-     */
-    @State(Scope.Thread)
-    public static class InstantBank {
-        TokenManager manager;
-
-        @Setup(Level.Trial)
-        public void make(TokenLatencyBenchmark b) {
-            manager = TokenManager.builder()
-                    .banks(bank -> new BankEndpoints(bank, URI.create("https://localhost:1/token"),
-                            URI.create("https://localhost:1/v1"), PISP))
-                    .clientId(b.pki.clientId())
-                    .http((uri, form) -> java.util.concurrent.CompletableFuture.completedFuture(
-                            new io.psd2token.internal.http.HttpReply(200, "application/json", CANNED_ANSWER)))
-                    .jsonb(b.jsonb).timer(TokenTimer.of(b.timer)).io(b.executor).resilience(Resilience.NONE).build();
-        }
-    }
-
-    @Benchmark
-    @BenchmarkMode(Mode.SampleTime)
-    @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public String refreshLibraryInstantBank(InstantBank s) {
-        s.manager.invalidate(Bkcode.of(BANK));
-        return s.manager.token(BANK).value();
-    }
-
     @Benchmark
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)

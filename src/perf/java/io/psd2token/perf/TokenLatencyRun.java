@@ -69,10 +69,6 @@ public final class TokenLatencyRun {
             md.add(row("refresh, new connection (µs)", refresh, "refreshLibraryNewConnection",
                     "refreshBareNewConnection", csv));
             md.add(row("refresh, pooled connection (µs)", refresh, "refreshLibraryPooled", "refreshBarePooled", csv));
-            Statistics instant = statistics(refresh, "refreshLibraryInstantBank");
-            md.add(String.format(Locale.ROOT, "| diagnosis: library refresh, bank answering at once, no network (µs) |"
-                    + " %.2f | – | – | %.2f / %.2f | – | %d |", instant.getPercentile(50), instant.getPercentile(90),
-                    instant.getPercentile(99), instant.getN()));
             InterleavedTokenRun.run(quick, md, csv);
             line = machine.line();
         }

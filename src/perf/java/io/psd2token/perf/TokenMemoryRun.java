@@ -2,6 +2,7 @@ package io.psd2token.perf;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.psd2token.bank.BankDirectory;
+import io.psd2token.bank.Bkcode;
 import io.psd2token.internal.config.Psd2Config;
 import io.psd2token.internal.http.BankHttp;
 import io.psd2token.internal.http.HttpReply;
@@ -53,6 +54,8 @@ import org.openjdk.jol.info.GraphLayout;
  *   <li><b>whole heap</b>: the growth of the live heap in a class histogram (full GC first, as
  *       {@code jcmd GC.class_histogram}); the check that nothing outside the manager's reach grew.</li>
  * </ul>
+ * Then every bank is invalidated and its three tokens fetched again: the growth of the live heap per replaced
+ * token is what a replaced token leaves behind until its own deadlines pass.
  *
  * <p>Options (system properties): {@code memory.banks} (1000), {@code memory.lengths} (43,140,1200).
  */
@@ -61,7 +64,7 @@ public final class TokenMemoryRun {
     static final List<String> SCOPES = List.of("pisp", "aisp", "cbpii");
     private static final String CLIENT_ID = "PSDFR-ACPR-12345";
     private static final String HEADER = "metrics,token_length,banks,tokens,entry_bytes_per_token,"
-            + "reachable_bytes_per_token,heap_bytes_per_token,string_bytes_per_token";
+            + "reachable_bytes_per_token,heap_bytes_per_token,string_bytes_per_token,replaced_bytes_per_token";
 
     private TokenMemoryRun() {
     }
@@ -81,8 +84,8 @@ public final class TokenMemoryRun {
             measure(banks, lengths[0], false);
             md.add("| metrics | token length (chars) | tokens | token entries (B/token) | reachable from the manager"
                     + " (B/token) |"
-                    + " whole heap (B/token) | of which the token's String |");
-            md.add("|---|---:|---:|---:|---:|---:|---:|");
+                    + " whole heap (B/token) | of which the token's String | left by each replaced token (B) |");
+            md.add("|---|---:|---:|---:|---:|---:|---:|---:|");
             for (boolean metrics : new boolean[] {false, true}) {
                 for (int length : lengths) {
                     Result r = measure(banks, length, metrics);
@@ -104,11 +107,11 @@ public final class TokenMemoryRun {
     }
 
     record Result(boolean metrics, int length, int banks, int tokens, double entry, double reachable, double heap,
-            double string, String topClasses) {
+            double string, double replaced, String topClasses) {
 
         String csv() {
-            return String.format(Locale.ROOT, "%s,%d,%d,%d,%.1f,%.1f,%.1f,%.1f", metrics ? "micrometer" : "none",
-                    length, banks, tokens, entry, reachable, heap, string);
+            return String.format(Locale.ROOT, "%s,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f", metrics ? "micrometer" : "none",
+                    length, banks, tokens, entry, reachable, heap, string, replaced);
         }
 
         String label() {
@@ -116,9 +119,9 @@ public final class TokenMemoryRun {
         }
 
         String markdown() {
-            return String.format(Locale.ROOT, "| %s | %d | %,d | %.0f | %.0f | %.0f | %.0f |",
+            return String.format(Locale.ROOT, "| %s | %d | %,d | %.0f | %.0f | %.0f | %.0f | %.0f |",
                     metrics ? "Micrometer (SimpleMeterRegistry)" : "none", length, tokens, entry, reachable, heap,
-                    string);
+                    string, replaced);
         }
     }
 
@@ -173,8 +176,16 @@ public final class TokenMemoryRun {
             double string = 24 + align(16 + length);
             double heap = (total(heapAfter) - total(heapBefore)) / (double) tokens;
             String top = topGrowth(heapBefore, heapAfter, tokens);
+            // Every token replaced once (as after a 403 "Invalid token" or a QWAC rotation): what stays behind.
+            for (String code : codes) {
+                manager.invalidate(Bkcode.of(code));
+                for (String scope : SCOPES) {
+                    manager.token(code, scope);
+                }
+            }
+            double replaced = (total(histogram()) - total(heapAfter)) / (double) tokens;
             Result result = new Result(withMetrics, length, codes.size(), tokens, entries / (double) cached.size(),
-                    (reachableAfter - reachableBefore) / (double) tokens, heap, string, top);
+                    (reachableAfter - reachableBefore) / (double) tokens, heap, string, replaced, top);
             // Keep everything reachable until the last snapshot above.
             if (manager.states().size() < tokens) {
                 throw new IllegalStateException("slots vanished during the run");
