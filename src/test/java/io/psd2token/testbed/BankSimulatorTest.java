@@ -1,5 +1,6 @@
 package io.psd2token.testbed;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -110,6 +112,26 @@ class BankSimulatorTest {
 
         assertNotEquals(first, second);
         assertEquals(2, simulator.tokensIssued(BANK));
+    }
+
+    @Test
+    void tokenAnswersCloseTheirConnectionUnlessTheBankKeepsThemUntilReset() throws Exception {
+        HttpResponse<String> closedA = requestToken(qwacClient, BANK, TOKEN_FORM);
+        HttpResponse<String> closedB = requestToken(qwacClient, BANK, TOKEN_FORM);
+        simulator.setKeepsTokenConnections(BANK, true);
+        HttpResponse<String> keptA = requestToken(qwacClient, BANK, TOKEN_FORM);
+        HttpResponse<String> keptB = requestToken(qwacClient, BANK, TOKEN_FORM);
+        simulator.reset();
+        HttpResponse<String> afterReset = requestToken(qwacClient, BANK, TOKEN_FORM);
+
+        assertEquals(List.of(200, 200, 200, 200, 200), List.of(closedA.statusCode(), closedB.statusCode(),
+                keptA.statusCode(), keptB.statusCode(), afterReset.statusCode()));
+        assertEquals("close", closedA.headers().firstValue("Connection").orElseThrow());
+        assertFalse(keptA.headers().firstValue("Connection").isPresent());
+        assertEquals("close", afterReset.headers().firstValue("Connection").orElseThrow());
+        // A new connection gets a new TLS session (resumed or not): a kept connection carries the next request.
+        assertFalse(Arrays.equals(sessionId(closedA), sessionId(closedB)));
+        assertArrayEquals(sessionId(keptA), sessionId(keptB));
     }
 
     @Test
@@ -474,6 +496,10 @@ class BankSimulatorTest {
         JsonObject json = json(response);
         assertEquals(error, json.getString("error"));
         assertEquals(description, json.getString("error_description"));
+    }
+
+    private static byte[] sessionId(HttpResponse<?> response) {
+        return response.sslSession().orElseThrow().getId();
     }
 
     private static JsonObject json(HttpResponse<String> response) {

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** A WildFly started from its distribution's script, stopped with all its child processes. */
-final class WildFlyProcess implements AutoCloseable {
+/** A WildFly started from its distribution's script, stopped with all its child processes (the demo, the load runs). */
+public final class WildFlyProcess implements AutoCloseable {
 
     private final Process process;
     private final Path jbossHome;
@@ -20,7 +20,7 @@ final class WildFlyProcess implements AutoCloseable {
     }
 
     /** Starts {@code standalone-microprofile.xml} on 127.0.0.1 with the given port offset. */
-    static WildFlyProcess start(Path jbossHome, int portOffset, Path consoleLog) throws IOException {
+    public static WildFlyProcess start(Path jbossHome, int portOffset, Path consoleLog) throws IOException {
         Files.deleteIfExists(jbossHome.resolve("standalone/log/server.log"));
         ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/standalone.sh").toString(),
                 "-c", "standalone-microprofile.xml",
@@ -35,7 +35,7 @@ final class WildFlyProcess implements AutoCloseable {
     }
 
     /** Waits until the deployment scanner reports the archive deployed; fails if it failed or time ran out. */
-    void awaitDeployed(String archiveName, Duration timeout) throws IOException, InterruptedException {
+    public void awaitDeployed(String archiveName, Duration timeout) throws IOException, InterruptedException {
         Path deployments = jbossHome.resolve("standalone/deployments");
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
@@ -56,7 +56,7 @@ final class WildFlyProcess implements AutoCloseable {
     }
 
     /** Blocks until WildFly exits. */
-    void await() throws InterruptedException {
+    public void await() throws InterruptedException {
         process.waitFor();
     }
 
