@@ -46,8 +46,9 @@ import org.openjdk.jol.info.GraphLayout;
  *
  * <p>Three figures per case, each divided by the number of tokens added:
  * <ul>
- *   <li><b>token entries</b>: JOL's size of the cached entries' graph (each {@code CachedToken}, its
- *       {@code AccessToken}, the token's {@code String} and its other fields; what entries share counts once);</li>
+ *   <li><b>token entries</b>: JOL's size of the cached tokens' graph (each {@code AccessToken}, the token's
+ *       {@code String} and its other fields; what entries share counts once) plus each {@code CachedToken}
+ *       holder's own size (its deadline handle leads to the shared timer, counted in the next figure);</li>
  *   <li><b>reachable from the manager</b>: the growth of JOL's size of everything reachable from the
  *       {@code TokenManager}: slots, maps, bank states, the per-bank endpoints the configuration resolves on first
  *       use, the metrics, and (through its executors) the timer's scheduled tasks;</li>
@@ -55,7 +56,7 @@ import org.openjdk.jol.info.GraphLayout;
  *       {@code jcmd GC.class_histogram}); the check that nothing outside the manager's reach grew.</li>
  * </ul>
  * Then every bank is invalidated and its three tokens fetched again: the growth of the live heap per replaced
- * token is what a replaced token leaves behind until its own deadlines pass.
+ * token is what a replaced token leaves behind (its pending deadline is cancelled and leaves the timer at once).
  *
  * <p>Options (system properties): {@code memory.banks} (1000), {@code memory.lengths} (43,140,1200).
  */
@@ -138,6 +139,8 @@ public final class TokenMemoryRun {
             throw new IllegalStateException("configuration problems: " + settings.problems());
         }
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("token-timer"));
+        // As the library's own timer: a replaced token's cancelled deadline leaves the queue at once.
+        timer.setRemoveOnCancelPolicy(true);
         ExecutorService io = Executors.newCachedThreadPool(daemon("token-io"));
         try (Jsonb jsonb = JsonbBuilder.create()) {
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -169,9 +172,8 @@ public final class TokenMemoryRun {
                 throw new IllegalStateException("expected " + codes.size() * SCOPES.size() + " new slots and as many"
                         + " token requests, got " + tokens + " slots and " + (bank.requests.get() - 2) + " requests");
             }
-            List<Object> cached = TokenCacheInternals.cachedTokens(manager);
-            // All entries in one walk: what they share (a scope, a bank code) counts once.
-            long entries = GraphLayout.parseInstance(cached.toArray()).totalSize();
+            // In a method of its own, so that no list of these tokens outlives it and the replaced ones can go.
+            double entriesPerToken = entriesPerToken(manager);
             // A Latin-1 String of n characters: 24 B of object + a byte[] of 16 B header + n, 8-byte aligned.
             double string = 24 + align(16 + length);
             double heap = (total(heapAfter) - total(heapBefore)) / (double) tokens;
@@ -184,7 +186,7 @@ public final class TokenMemoryRun {
                 }
             }
             double replaced = (total(histogram()) - total(heapAfter)) / (double) tokens;
-            Result result = new Result(withMetrics, length, codes.size(), tokens, entries / (double) cached.size(),
+            Result result = new Result(withMetrics, length, codes.size(), tokens, entriesPerToken,
                     (reachableAfter - reachableBefore) / (double) tokens, heap, string, replaced, top);
             // Keep everything reachable until the last snapshot above.
             if (manager.states().size() < tokens) {
@@ -195,6 +197,14 @@ public final class TokenMemoryRun {
             timer.shutdownNow();
             io.shutdownNow();
         }
+    }
+
+    /** JOL's size of every cached entry, in one walk (what entries share, a scope or a bank code, counts once). */
+    private static double entriesPerToken(TokenManager manager) {
+        List<Object> cached = TokenCacheInternals.cachedTokens(manager);
+        long entries = GraphLayout.parseInstance(cached.toArray()).totalSize()
+                + cached.size() * TokenCacheInternals.cachedTokenShallowBytes();
+        return entries / (double) cached.size();
     }
 
     /** Bank codes the shipped directory does not have: declared with psd2.banks.extra, as a deployment would. */

@@ -36,22 +36,22 @@ final class SlotMetrics implements TokenMetrics.SlotCounters {
 
     @Override
     public long invalidTokenRecoveries() {
-        return slot.invalidTokenRecoveries.sum();
+        return slot.invalidTokenRecoveries;
     }
 
     @Override
     public long busyRefusals() {
-        return slot.busyRefusals.sum();
+        return slot.busyRefusals;
     }
 
     @Override
     public long circuitRefusals() {
-        return slot.circuitRefusals.sum();
+        return slot.circuitRefusals;
     }
 
     @Override
     public long backoffRefusals() {
-        return slot.backoffRefusals.sum();
+        return slot.backoffRefusals;
     }
 
     @Override

@@ -242,7 +242,7 @@ public final class TokenManager {
         TokenSlot slot = registry.existing(token.bank(), token.requestedScope());
         CachedToken cached = slot == null ? null : slot.current;
         if (cached != null && cached.token == token && SlotLifecycle.evict(slot, cached)) {
-            slot.invalidTokenRecoveries.increment();
+            slot.countInvalidTokenRecovery();
             return true;
         }
         return false;
@@ -379,7 +379,7 @@ public final class TokenManager {
             long inFlight = now - flight.startNanos;
             // The bound protects threads from a slow bank, not from a crowd: a young request fails nobody.
             if (max > 0 && waitingNow > max && inFlight >= Nanos.of(resilience.slowBankThreshold())) {
-                slot.busyRefusals.increment();
+                slot.countBusyRefusal();
                 throw new BankBusyException(slot.bk(), waitingNow - 1, TimeUnit.NANOSECONDS.toMillis(inFlight));
             }
             return flight.future.get(waitNanos, TimeUnit.NANOSECONDS).token;

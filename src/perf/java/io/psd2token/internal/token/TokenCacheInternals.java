@@ -17,14 +17,23 @@ public final class TokenCacheInternals {
         return manager.registry.all().size();
     }
 
-    /** The cached entries ({@code CachedToken}, holding the {@code AccessToken}) of every slot that has one. */
+    /**
+     * The tokens of every slot that has one ({@code AccessToken}: the value, its type, scopes, expiry). Their
+     * {@code CachedToken} holders are counted apart ({@link #cachedTokenShallowBytes()}): a holder's deadline
+     * handle reaches the shared timer, whose whole queue a graph walk would count.
+     */
     public static List<Object> cachedTokens(TokenManager manager) {
         List<Object> cached = new ArrayList<>();
         for (TokenSlot slot : manager.registry.all()) {
             if (slot.current != null) {
-                cached.add(slot.current);
+                cached.add(slot.current.token);
             }
         }
         return cached;
+    }
+
+    /** The size of one {@code CachedToken} object itself (its fields, not what they point to). */
+    public static long cachedTokenShallowBytes() {
+        return org.openjdk.jol.info.ClassLayout.parseClass(CachedToken.class).instanceSize();
     }
 }
