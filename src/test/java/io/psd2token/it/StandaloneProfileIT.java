@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.Deployments;
 import io.psd2token.testbed.ProfileServer;
+import io.psd2token.testbed.TestPki;
 import io.psd2token.testbed.TestbedExtension;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
@@ -66,14 +70,14 @@ class StandaloneProfileIT {
     }
 
     @Test
-    void tokensRestClientAndEjbWorkOverMutualTls() {
+    void tokensRestClientAndEjbWorkOverMutualTls() throws Exception {
         int issued = bank.tokensIssued("13807");
         DemoClient.Reply token = demo.get("api/banks/13807/token");
         assertEquals(200, token.status(), token.body());
         assertEquals("Bearer", token.field("tokenType"));
         assertEquals(issued + 1, bank.tokensIssued("13807"), "the simulator checked the QWAC and issued one token");
-        assertEquals(TestbedExtension.testbed().pki().qwacCertificate().getSerialNumber(),
-                bank.lastClientCertificateSerial("13807").orElseThrow(), "the QWAC from the Elytron key-store");
+        assertEquals(qwacInKeyStore().getSerialNumber(), bank.lastClientCertificateSerial("13807").orElseThrow(),
+                "the QWAC from the Elytron key-store");
 
         DemoClient.Reply viaEjb = demo.get("api/banks/13807/token?via=ejb");
         assertEquals(200, viaEjb.status(), viaEjb.body());
@@ -152,6 +156,16 @@ class StandaloneProfileIT {
         }
         assertEquals(200, demo.get("api/banks/13807/token").status(), "the QWAC's id and the original template");
         assertFalse(server.configurationXml().contains("psd2.client-id"));
+    }
+
+    /** The certificate in the QWAC key-store file now (QwacRotationIT may have replaced the testbed's first one). */
+    private static X509Certificate qwacInKeyStore() throws Exception {
+        TestPki pki = TestbedExtension.testbed().pki();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(pki.qwacKeyStore())) {
+            store.load(in, pki.password().toCharArray());
+        }
+        return (X509Certificate) store.getCertificate(TestPki.CLIENT_KEY_ALIAS);
     }
 
     private static String serverProperty(String key) throws IOException {
