@@ -181,7 +181,7 @@ class Psd2ConfigTest {
 
     @Test
     void everyDurationKeyHasARangeAndOutOfRangeValuesJoinTheOneReport() {
-        // Hardening item 13: a huge psd2.failure-backoff once wedged a slot, a huge check interval crashed the start,
+        // Found by the hardening runs: a huge psd2.failure-backoff once wedged a slot, a huge check interval crashed the start,
         // and -PT5M repeated the identity check without pause. Now each is a line of the start-up report.
         values.put("psd2.failure-backoff", "99999999h");
         values.put("psd2.identity.check-interval", "PT2562047788015215H");
@@ -204,7 +204,7 @@ class Psd2ConfigTest {
 
     @Test
     void aClientIdWithSpacesOrNonAsciiIsRefusedAtStart() {
-        // Hardening item 14: it was found only at the first request, as a raw IllegalArgumentException.
+        // Found by the hardening runs: a bad client id was found only at the first request, as a raw IllegalArgumentException.
         for (String bad : List.of("PSDFR ACPR 12345", "PSDFR-ACPR-12345\u00e9", "x".repeat(129))) {
             values.put("psd2.client-id", bad);
             var e = assertThrows(ConfigurationException.class, this::config);
