@@ -204,7 +204,8 @@ class Psd2ConfigTest {
 
     @Test
     void aClientIdWithSpacesOrNonAsciiIsRefusedAtStart() {
-        // Found by the hardening runs: a bad client id was found only at the first request, as a raw IllegalArgumentException.
+        // Found by the hardening runs: a bad client id was found only at the first request, as a raw
+        // IllegalArgumentException.
         for (String bad : List.of("PSDFR ACPR 12345", "PSDFR-ACPR-12345\u00e9", "x".repeat(129))) {
             values.put("psd2.client-id", bad);
             var e = assertThrows(ConfigurationException.class, this::config);
