@@ -172,6 +172,19 @@ public class BankTokens {
     }
 
     /**
+     * Counts, in the token metrics ({@code psd2_api_rate_limited_total}), a call to the bank's API refused for its
+     * rate limit. {@link io.psd2token.client.BankApiClients} reports its calls itself; call this when your own
+     * client sees a 403 {@code TMRQ} or a 429 ({@link io.psd2token.client.InvalidTokenResponses#isRateLimited}).
+     * The bank's tokens are kept: a rate limit is not an invalid token.
+     *
+     * @param bkcode the bank's five-digit code
+     * @param heldBack {@code false} when the bank refused the call, {@code true} when it was held back unsent
+     */
+    public void apiRateLimited(String bkcode, boolean heldBack) {
+        runtime.manager.apiRateLimited(directory().require(bkcode).bkcode(), heldBack);
+    }
+
+    /**
      * Per bank and scope: phase, age, time to expiry, request counts, refused callers, last failure; never a token.
      *
      * @return one snapshot per (bank, scope) in use, read now; safe to log or expose

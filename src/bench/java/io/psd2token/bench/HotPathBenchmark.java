@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * P1 of issue #4: the cost of getting a cached token, ours against Spring Security and google-auth, with
+ * P1 of docs/performance.md: the cost of getting a cached token, ours against Spring Security and google-auth, with
  * two lower bounds, all in one state so that every contender runs in the same forks with the same flags.
  *
  * <p>The state is shared ({@link Scope#Benchmark}): with two threads both hit the same cache, as two request

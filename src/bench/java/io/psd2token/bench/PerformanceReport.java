@@ -272,7 +272,7 @@ public final class PerformanceReport {
                         fmt(s.get().bytesPerOp), t, t == 1 ? "" : "s"), Math.max(end, hi) + 6, by + bh - 1);
             }
         }
-        // The goal, for reference.
+        // The 10 ns goal of docs/performance.md, for reference.
         int goal = logX(10, ax, aw, min, max);
         g.setColor(new Color(0xff7f0e));
         g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * P2 of issue #4: a thousand callers released at once on one contender, at cold start or across a refresh
+ * P2 of docs/performance.md: a thousand callers released at once on one contender, at cold start or across a refresh
  * boundary, against a {@link FakeTokenEndpoint} that answers after a fixed delay. One storm per JVM (so GC
  * counts and JIT state belong to one contender), bounded in time, loopback only; it prints one CSV row.
  *

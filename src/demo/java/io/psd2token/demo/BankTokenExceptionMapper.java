@@ -1,5 +1,6 @@
 package io.psd2token.demo;
 
+import io.psd2token.error.BankRateLimitedException;
 import io.psd2token.error.BankTokenException;
 import io.psd2token.error.ConfigurationException;
 import io.psd2token.error.UnknownBankException;
@@ -10,15 +11,19 @@ import jakarta.ws.rs.ext.Provider;
 
 /**
  * Shows the library's typed errors to the demo's caller: the error type and its message, which are safe to
- * show because they never contain a token. Unknown bank is 404, configuration 500, anything from the bank 502.
+ * show because they never contain a token. Unknown bank is 404, configuration 500, the bank's API rate limit 429
+ * with the pause in {@code Retry-After} (so the demo's own callers slow down too), anything else from the bank 502.
  */
 @Provider
 public class BankTokenExceptionMapper implements ExceptionMapper<BankTokenException> {
 
     @Override
     public Response toResponse(BankTokenException e) {
-        int status = e instanceof UnknownBankException ? 404 : e instanceof ConfigurationException ? 500 : 502;
+        int status = e instanceof UnknownBankException ? 404 : e instanceof ConfigurationException ? 500
+                : e instanceof BankRateLimitedException ? 429 : 502;
         return Response.status(status)
+                .header("Retry-After", e instanceof BankRateLimitedException limited
+                        ? Math.max(1, limited.retryIn().toSeconds()) : null)
                 .type(MediaType.APPLICATION_JSON)
                 .entity(new Problem(e.getClass().getSimpleName(), e.bkcode().orElse(null), e.getMessage()))
                 .build();

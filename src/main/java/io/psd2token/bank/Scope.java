@@ -1,5 +1,6 @@
 package io.psd2token.bank;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,12 +23,12 @@ public final class Scope {
     /** The BPCE default when a caller names no scope. Declared after the pattern it is parsed with. */
     public static final Scope PISP = Scope.of("pisp");
 
-    private final Set<String> roles;
+    // The normalised text only (roles sorted, each once): one is kept per cached token, so it stays small, and
+    // the roles are read again from it on the rare paths that need them.
     private final String text;
 
-    private Scope(Set<String> roles) {
-        this.roles = Collections.unmodifiableSet(roles);
-        this.text = String.join(" ", roles);
+    private Scope(String text) {
+        this.text = text;
     }
 
     /**
@@ -50,7 +51,7 @@ public final class Scope {
             }
             roles.add(role);
         }
-        Scope scope = new Scope(roles);
+        Scope scope = new Scope(String.join(" ", roles));
         if (scope.text.length() > MAX_LENGTH) {
             throw new IllegalArgumentException("scope is " + scope.text.length()
                     + " characters long; the bank accepts at most " + MAX_LENGTH);
@@ -64,7 +65,7 @@ public final class Scope {
      * @return an unmodifiable, sorted set of at least one role
      */
     public Set<String> roles() {
-        return roles;
+        return Collections.unmodifiableSortedSet(new TreeSet<>(Arrays.asList(text.split(" "))));
     }
 
     /**
@@ -75,7 +76,7 @@ public final class Scope {
      *         {@code "pisp"}
      */
     public boolean includes(Scope other) {
-        return roles.containsAll(other.roles);
+        return roles().containsAll(other.roles());
     }
 
     /**

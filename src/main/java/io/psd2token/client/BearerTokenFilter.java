@@ -27,7 +27,7 @@ public final class BearerTokenFilter implements ClientRequestFilter {
 
     @Override
     public void filter(ClientRequestContext request) {
-        AccessToken chosen = InvalidTokenRetry.CURRENT.get();
+        AccessToken chosen = BankApiCall.CURRENT.get();
         AccessToken token = chosen != null && chosen.bank().value().equals(bkcode) ? chosen : tokens.token(bkcode);
         request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, token.authorizationHeader());
     }

@@ -2,7 +2,6 @@ package io.psd2token.client;
 
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.core.Response;
-import java.util.Locale;
 
 /**
  * Recognises a bank's "your token is no longer valid" answer: HTTP 403 whose body says "Invalid token"
@@ -22,21 +21,35 @@ public final class InvalidTokenResponses {
      *         anything else, a bare 403 or an unreadable body included, so that only a token problem is retried
      */
     public static boolean isInvalidToken(Response response) {
-        if (response == null || response.getStatus() != 403) {
-            return false;
+        return kind(response) == ApiAnswer.Kind.INVALID_TOKEN;
+    }
+
+    /**
+     * True if {@code response} refuses the call for the bank's rate limit: HTTP 429, or 403 whose STET error code
+     * is {@code TMRQ} (BPCE). Not an invalid token: keep the token, do not re-send at once, honour
+     * {@code Retry-After}. Buffers the entity, so the caller can still read it.
+     *
+     * @param response the bank's answer to an API call, or {@code null}
+     * @return true for a rate-limit refusal
+     */
+    public static boolean isRateLimited(Response response) {
+        return kind(response) == ApiAnswer.Kind.RATE_LIMITED;
+    }
+
+    private static ApiAnswer.Kind kind(Response response) {
+        if (response == null) {
+            return ApiAnswer.Kind.PASSED;
         }
-        String challenge = response.getHeaderString("WWW-Authenticate");
-        if (challenge != null && challenge.toLowerCase(Locale.ROOT).contains("invalid_token")) {
-            return true;
+        String body = null;
+        if (response.getStatus() == 403) {
+            try {
+                response.bufferEntity();
+                body = response.hasEntity() ? response.readEntity(String.class) : "";
+            } catch (ProcessingException | IllegalStateException e) {
+                // Entity already consumed or not readable: a bare 403 is not proof of an invalid token.
+                body = null;
+            }
         }
-        try {
-            response.bufferEntity();
-            String body = response.hasEntity() ? response.readEntity(String.class) : "";
-            String lower = body.toLowerCase(Locale.ROOT);
-            return lower.contains("invalid token") || lower.contains("invalid_token");
-        } catch (ProcessingException | IllegalStateException e) {
-            // Entity already consumed or not readable: a bare 403 is not proof of an invalid token.
-            return false;
-        }
+        return ApiAnswer.classify(response.getStatus(), response.getHeaderString("WWW-Authenticate"), body);
     }
 }

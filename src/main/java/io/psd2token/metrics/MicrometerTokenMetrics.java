@@ -47,11 +47,14 @@ public class MicrometerTokenMetrics implements TokenMetrics {
     private MeterRegistry registry;
     private boolean countHits = true;
     private final Set<Meter> registered = ConcurrentHashMap.newKeySet();
-    // Micrometer holds function meters' objects weakly: these strong references keep them alive.
-    private final List<Object> measured = new CopyOnWriteArrayList<>();
+    // Micrometer holds function meters' objects weakly: the maps below are their strong references, and each
+    // entry leaves with what it measures, so that slots coming and going leave nothing behind.
     private final Map<String, LatencyBuckets> latencyByBank = new ConcurrentHashMap<>();
-    // The meters of each (bank, scope), so that a slot that leaves takes its meters with it.
-    private final Map<String, List<Meter>> bySlot = new ConcurrentHashMap<>();
+    // The counters and meters of each (bank, scope), so that a slot that leaves takes its meters with it.
+    private final Map<String, SlotMeters> bySlot = new ConcurrentHashMap<>();
+    // Per bank, its slots in use: they share the bank's circuit, which one gauge per bank reads from any of them.
+    // Guarded by itself: slots come and go rarely, and a bank's gauge must follow its first and last slot exactly.
+    private final Map<String, Set<SlotCounters>> circuitSources = new java.util.HashMap<>();
 
     /** For CDI. */
     public MicrometerTokenMetrics() {
@@ -99,7 +102,11 @@ public class MicrometerTokenMetrics implements TokenMetrics {
             registered.forEach(registry::remove);
         }
         registered.clear();
-        measured.clear();
+        bySlot.clear();
+        synchronized (circuitSources) {
+            circuitSources.clear();
+        }
+        latencyByBank.clear();
     }
 
     /**
@@ -121,7 +128,6 @@ public class MicrometerTokenMetrics implements TokenMetrics {
         if (!active()) {
             return;
         }
-        measured.add(slot);
         Tags tags = Tags.of("bank", bank, "scope", scope);
         List<Meter> meters = new CopyOnWriteArrayList<>();
         meters.add(counter("psd2.token.requests", tags, slot, SlotCounters::requests));
@@ -144,19 +150,26 @@ public class MicrometerTokenMetrics implements TokenMetrics {
                 SlotCounters::tokenAgeSeconds)));
         meters.add(add(registry.more().timeGauge("psd2.token.expires.in", tags, slot, TimeUnit.SECONDS,
                 SlotCounters::tokenExpiresInSeconds)));
-        bySlot.put(bank + " " + scope, meters);
-        // The circuit is the bank's, shared by its scopes: one gauge per bank, from its first slot.
-        Tags bankTag = Tags.of("bank", bank);
-        if (registry.find("psd2.bank.circuit.open").tags(bankTag).gauge() == null) {
-            registry.gauge("psd2.bank.circuit.open", bankTag, slot, SlotCounters::circuitOpen);
-            add(registry.find("psd2.bank.circuit.open").tags(bankTag).gauge());
+        bySlot.put(bank + " " + scope, new SlotMeters(slot, meters));
+        // The circuit is the bank's, shared by its scopes: one gauge per bank, reading any of its slots in use.
+        synchronized (circuitSources) {
+            Set<SlotCounters> sources = circuitSources.get(bank);
+            if (sources == null) {
+                sources = ConcurrentHashMap.newKeySet();
+                circuitSources.put(bank, sources);
+                registry.gauge("psd2.bank.circuit.open", Tags.of("bank", bank), sources,
+                        set -> set.stream().findAny().map(SlotCounters::circuitOpen).orElse(0.0));
+                add(registry.find("psd2.bank.circuit.open").tags(Tags.of("bank", bank)).gauge());
+            }
+            sources.add(slot);
         }
     }
 
     @Override
-    public void apiRateLimited(String bank) {
+    public void apiRateLimited(String bank, boolean heldBack) {
         if (active()) {
-            var counter = registry.counter("psd2.api.rate.limited", Tags.of("bank", bank));
+            var counter = registry.counter("psd2.api.rate.limited", Tags.of("bank", bank, "by",
+                    heldBack ? "held-back" : "bank"));
             registered.add(counter);
             counter.increment();
         }
@@ -164,13 +177,30 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     @Override
     public void slotRemoved(String bank, String scope) {
-        List<Meter> meters = bySlot.remove(bank + " " + scope);
-        if (registry != null && meters != null) {
-            meters.forEach(meter -> {
-                registry.remove(meter);
-                registered.remove(meter);
-            });
+        SlotMeters gone = bySlot.remove(bank + " " + scope);
+        if (registry == null || gone == null) {
+            return;
         }
+        gone.meters().forEach(this::remove);
+        synchronized (circuitSources) {
+            Set<SlotCounters> sources = circuitSources.get(bank);
+            if (sources != null && sources.remove(gone.counters()) && sources.isEmpty()) {
+                circuitSources.remove(bank);
+                Meter circuit = registry.find("psd2.bank.circuit.open").tags(Tags.of("bank", bank)).gauge();
+                if (circuit != null) {
+                    remove(circuit);
+                }
+            }
+        }
+    }
+
+    private void remove(Meter meter) {
+        registry.remove(meter);
+        registered.remove(meter);
+    }
+
+    /** What one (bank, scope) is measured from, and the meters that read it. */
+    private record SlotMeters(SlotCounters counters, List<Meter> meters) {
     }
 
     @Override
@@ -187,7 +217,6 @@ public class MicrometerTokenMetrics implements TokenMetrics {
 
     private LatencyBuckets registerBuckets(String bank) {
         LatencyBuckets buckets = new LatencyBuckets();
-        measured.add(buckets);
         for (int i = 0; i < buckets.size(); i++) {
             int bucket = i;
             counter("psd2.token.request.duration.buckets", Tags.of("bank", bank, "le", buckets.label(i)), buckets,

@@ -45,11 +45,13 @@ public interface TokenMetrics {
     }
 
     /**
-     * The bank's API refused a call for its rate limit (403 TMRQ or 429), seen by {@code BankApiClients}.
+     * A call to the bank's API was refused for its rate limit: by the bank (403 {@code TMRQ} or 429), or held back
+     * by {@code BankApiClients} without being sent while the bank's pause runs.
      *
      * @param bank the bank code
+     * @param heldBack {@code false} when the bank refused the call, {@code true} when it was never sent
      */
-    default void apiRateLimited(String bank) {
+    default void apiRateLimited(String bank, boolean heldBack) {
     }
 
     /**

@@ -15,7 +15,7 @@ class ClientGenerationTest {
 
     @Test
     void aRotationDuringACallClosesTheOldClientOnlyWhenTheCallEnds() {
-        // Hardening item 17: the clients were closed, then the map cleared: a call in progress got a closed client,
+        // Found by the hardening runs: the clients were closed, then the map cleared: a call in progress got a closed client,
         // and a client built in between leaked.
         ClientGeneration<String> old = new ClientGeneration<>(closed::add);
         assertTrue(old.acquire());

@@ -14,7 +14,7 @@ class SafeTextTest {
     @ParameterizedTest
     @ValueSource(strings = {"\r\n", "\u0085", "\u2028", "\u2029", "\u202e", "\u200b", "\u0000", "\u001b[31m", "\ufeff"})
     void charactersThatCanForgeOrHideALogLineAreDropped(String separator) {
-        // Hardening item 15: NEL and U+2028/2029 were kept, so bank text could start a forged log line.
+        // Found by the hardening runs: NEL and U+2028/2029 were kept, so bank text could start a forged log line.
         String forged = SafeText.of("invalid_client" + separator + "INFO fake log line", 200);
         assertFalse(forged.contains(separator), forged);
         assertTrue(forged.startsWith("invalid_client"), forged);

@@ -47,7 +47,7 @@ class RetryAfterTest {
 
     @Test
     void aFarDelayIsCutToTheMaximumWhereItIsRead() {
-        // Hardening item 2a: a year-9999 date or ten digits of seconds once overflowed toNanos() in the failure
+        // Hardening item 2a (docs/testing.md): a year-9999 date or ten digits of seconds once overflowed toNanos() in the failure
         // path; both are now cut when parsed, and no arithmetic on them can overflow.
         Duration max = Duration.ofMinutes(2);
         assertEquals(Optional.of(max), RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", NOW, max));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.psd2token.testbed.BankSimulator;
 import io.psd2token.testbed.Deployments;
 import io.psd2token.testbed.Testbed;
 import io.psd2token.testbed.TestbedExtension;
@@ -58,8 +59,15 @@ class MetricsIT {
                 assertEquals(201, payment.status(), payment.body());
             }
 
+            // A rate limit on the API: counted, the refusal by the bank apart from the calls then held back.
+            testbed.simulator().setFault("13807", BankSimulator.Fault.API_RATE_LIMITED_TMRQ, 1);
+            assertEquals(429, demo.post("api/banks/13807/payment-requests").status());
+            assertEquals(429, demo.post("api/banks/13807/payment-requests").status());
+
             String scrape = management.get("prometheus").body();
             String bank = "bank=\"13807\"";
+            assertEquals(1.0, value(scrape, "psd2_api_rate_limited_total", bank, "by=\"bank\"").orElseThrow(), scrape);
+            assertEquals(1.0, value(scrape, "psd2_api_rate_limited_total", bank, "by=\"held-back\"").orElseThrow());
             assertEquals(1.0, value(scrape, "psd2_token_requests_total", bank, "scope=\"pisp\"").orElseThrow(),
                     "one token request for three payments");
             assertTrue(value(scrape, "psd2_token_cache_hits_total", bank).orElseThrow() >= 2, scrape);

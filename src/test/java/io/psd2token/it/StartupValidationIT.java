@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.psd2token.testbed.Deployments;
+import io.psd2token.testbed.TestBanks;
 import io.psd2token.testbed.WildFlyTest;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,24 @@ class StartupValidationIT {
         config.put("config_ordinal", "300");
         config.put("psd2.client-id", "PSDFR-ACPR-99999");
         return Deployments.demoWar("psd2-wrong-client-id", config);
+    }
+
+    @Deployment(name = "two-qwacs", managed = false, testable = false)
+    static WebArchive twoQwacs() {
+        Map<String, String> config = new LinkedHashMap<>();
+        // The test routes send this bank's host and path to another TPP's QWAC.
+        config.put("psd2.banks.extra", TestBanks.OTHER_TPP_QWAC);
+        return Deployments.demoWar("psd2-two-qwacs", config);
+    }
+
+    @Test
+    void aBankRoutedToTheQwacOfAnotherTppFailsTheDeploymentSayingWhichAndWhy() {
+        Exception e = assertThrows(Exception.class, () -> deployer.deploy("two-qwacs"));
+        String report = fullMessage(e);
+        assertTrue(report.contains("bank " + TestBanks.OTHER_TPP_QWAC + " (and any bank routed like it) is given"
+                + " another QWAC by the Elytron match rules"), report);
+        assertTrue(report.contains(TestBanks.OTHER_TPP), report);
+        assertTrue(report.contains("PSDFR-ACPR-12345"), "the probe bank's identity: " + report);
     }
 
     @Test

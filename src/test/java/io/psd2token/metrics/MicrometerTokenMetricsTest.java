@@ -113,7 +113,34 @@ class MicrometerTokenMetricsTest {
         assertEquals(1, registry.find("psd2.token.requests").meters().size());
     }
 
+    @Test
+    void slotsComingAndGoingLeaveNothingBehindAndTheBanksCircuitGaugeFollowsItsLastSlot() {
+        io.psd2token.token.TokenMetrics.SlotCounters aisp = metricsOfSlot(1);
+        metrics.slotCreated("13807", "pisp", metricsOfSlot(1));
+        metrics.slotCreated("13807", "aisp", aisp);
+        metrics.slotRemoved("13807", "pisp");
+        assertEquals(1, registry.get("psd2.bank.circuit.open").tags("bank", "13807").gauge().value(),
+                "read from the scope still in use");
+        java.lang.ref.WeakReference<Object> left = new java.lang.ref.WeakReference<>(aisp);
+        aisp = null;
+        metrics.slotRemoved("13807", "aisp");
+        assertTrue(registry.getMeters().isEmpty(), () -> registry.getMeters().toString());
+        for (int i = 0; i < 1000; i++) {
+            metrics.slotCreated("17515", "pisp", metricsOfSlot(0));
+            metrics.slotRemoved("17515", "pisp");
+        }
+        assertTrue(registry.getMeters().isEmpty(), () -> registry.getMeters().toString());
+        for (int i = 0; i < 20 && left.get() != null; i++) {
+            System.gc();
+        }
+        assertEquals(null, left.get(), "a slot that left is not held by the binding");
+    }
+
     private static io.psd2token.token.TokenMetrics.SlotCounters metricsOfSlot() {
+        return metricsOfSlot(0);
+    }
+
+    private static io.psd2token.token.TokenMetrics.SlotCounters metricsOfSlot(double circuitOpen) {
         return new io.psd2token.token.TokenMetrics.SlotCounters() {
             @Override
             public long requests() {
@@ -152,7 +179,7 @@ class MicrometerTokenMetricsTest {
 
             @Override
             public double circuitOpen() {
-                return 0;
+                return circuitOpen;
             }
         };
     }
@@ -217,6 +244,16 @@ class MicrometerTokenMetricsTest {
                 .jsonb(jsonb).timer(timer).io(timer).clock(time).policy(TokenPolicy.DEFAULT)
                 .resilience(Resilience.NONE).sharing(cluster, () -> null, node, Duration.ofSeconds(1))
                 .metrics(binding).build();
+    }
+
+    @Test
+    void apiRateLimitsAreCountedByWhoRefusedTheCall() {
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), false);
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), true);
+        manager.apiRateLimited(io.psd2token.bank.Bkcode.of("13807"), true);
+        assertEquals(1, registry.get("psd2.api.rate.limited").tags("bank", "13807", "by", "bank").counter().count());
+        assertEquals(2, registry.get("psd2.api.rate.limited").tags("bank", "13807", "by", "held-back").counter()
+                .count());
     }
 
     private double count(String name, String bank) {

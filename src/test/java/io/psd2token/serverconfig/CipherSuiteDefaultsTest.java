@@ -21,7 +21,7 @@ class CipherSuiteDefaultsTest {
 
     @Test
     void theDefaultTls12SuitesAreEcdheWithAeadOnly() throws Exception {
-        // Hardening item 16: the filter defaulted to DEFAULT, which kept TLS_RSA_* (no forward secrecy) and CBC.
+        // The filter once defaulted to DEFAULT, which kept TLS_RSA_* (no forward secrecy) and CBC.
         String cli = Files.readString(Path.of("server-config/configure.cli"), StandardCharsets.UTF_8);
         Matcher m = Pattern.compile("cipher-suite-filter=\"\\$\\{psd2\\.tls\\.cipher-suite-filter:([^}]*)}\"").matcher(cli);
         assertTrue(m.find(), "configure.cli sets a default cipher-suite-filter");

@@ -1,5 +1,6 @@
 package io.psd2token.testbed;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -110,6 +112,26 @@ class BankSimulatorTest {
 
         assertNotEquals(first, second);
         assertEquals(2, simulator.tokensIssued(BANK));
+    }
+
+    @Test
+    void tokenAnswersCloseTheirConnectionUnlessTheBankKeepsThemUntilReset() throws Exception {
+        HttpResponse<String> closedA = requestToken(qwacClient, BANK, TOKEN_FORM);
+        HttpResponse<String> closedB = requestToken(qwacClient, BANK, TOKEN_FORM);
+        simulator.setKeepsTokenConnections(BANK, true);
+        HttpResponse<String> keptA = requestToken(qwacClient, BANK, TOKEN_FORM);
+        HttpResponse<String> keptB = requestToken(qwacClient, BANK, TOKEN_FORM);
+        simulator.reset();
+        HttpResponse<String> afterReset = requestToken(qwacClient, BANK, TOKEN_FORM);
+
+        assertEquals(List.of(200, 200, 200, 200, 200), List.of(closedA.statusCode(), closedB.statusCode(),
+                keptA.statusCode(), keptB.statusCode(), afterReset.statusCode()));
+        assertEquals("close", closedA.headers().firstValue("Connection").orElseThrow());
+        assertFalse(keptA.headers().firstValue("Connection").isPresent());
+        assertEquals("close", afterReset.headers().firstValue("Connection").orElseThrow());
+        // A new connection gets a new TLS session (resumed or not): a kept connection carries the next request.
+        assertFalse(Arrays.equals(sessionId(closedA), sessionId(closedB)));
+        assertArrayEquals(sessionId(keptA), sessionId(keptB));
     }
 
     @Test
@@ -377,6 +399,57 @@ class BankSimulatorTest {
         assertThrows(IllegalArgumentException.class, () -> simulator.revokeTokens("00000"));
     }
 
+    @Test
+    void aRevokingBankInvalidatesTheClientsPreviousTokenWhenItIssuesANewOne() throws Exception {
+        simulator.setRevokesPreviousTokens(BANK, true);
+        String first = accessToken(BANK);
+        String otherBanks = accessToken(OTHER_BANK);
+        String second = accessToken(BANK);
+
+        assertInvalidToken(postPayment(qwacClient, BANK, "Bearer " + first));
+        assertEquals(201, postPayment(qwacClient, BANK, "Bearer " + second).statusCode());
+        assertEquals(201, postPayment(qwacClient, OTHER_BANK, "Bearer " + otherBanks).statusCode(),
+                "another bank's tokens are its own");
+        simulator.setRevokesPreviousTokens(BANK, false);
+        String third = accessToken(BANK);
+        assertEquals(201, postPayment(qwacClient, BANK, "Bearer " + second).statusCode());
+        assertEquals(201, postPayment(qwacClient, BANK, "Bearer " + third).statusCode());
+    }
+
+    @Test
+    void apiCallsAreCountedWithAndWithoutRequestIdAndAnsweredWithACorrelationId() throws Exception {
+        String token = accessToken(BANK);
+        HttpResponse<String> without = postPayment(qwacClient, BANK, "Bearer " + token);
+        assertEquals(1, simulator.callsWithoutRequestId(BANK));
+        assertTrue(without.headers().firstValue("X-CorrelationID").isPresent());
+        HttpResponse<String> with = send(qwacClient, HttpRequest.newBuilder(simulator.paymentRequestsEndpoint(BANK))
+                .header("Authorization", "Bearer " + token).header("X-Request-ID", "req-1")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"paymentInformationId\":\"test\"}")));
+        assertEquals(201, with.statusCode());
+        assertEquals("req-1", with.headers().firstValue("X-Request-ID").orElseThrow(), "echoed");
+        assertEquals(java.util.Optional.of("req-1"), simulator.lastRequestId(BANK));
+        assertEquals(1, simulator.callsWithoutRequestId(BANK));
+    }
+
+    @Test
+    void theApiRateLimitIsBpcesTmrqAnswerWithOrWithoutRetryAfterAndCounted() throws Exception {
+        String token = accessToken(BANK);
+        simulator.setFault(BANK, BankSimulator.Fault.API_RATE_LIMITED_TMRQ, 1);
+        HttpResponse<String> plain = postPayment(qwacClient, BANK, "Bearer " + token);
+        assertEquals(403, plain.statusCode());
+        assertEquals("TMRQ", json(plain).getString("message"));
+        assertFalse(plain.headers().firstValue("Retry-After").isPresent());
+        simulator.setFault(BANK, BankSimulator.Fault.API_RATE_LIMITED_TMRQ_RETRY_AFTER, 1);
+        HttpResponse<String> later = postPayment(qwacClient, BANK, "Bearer " + token);
+        assertEquals(403, later.statusCode());
+        assertEquals(String.valueOf(BankSimulator.RETRY_AFTER_SECONDS), later.headers().firstValue("Retry-After")
+                .orElseThrow());
+        assertEquals(2, simulator.rateLimitedResponses(BANK));
+        assertEquals(201, postPayment(qwacClient, BANK, "Bearer " + token).statusCode(), "the limit was for 2 calls");
+        assertEquals(0, simulator.invalidTokenResponses(BANK));
+    }
+
     private String accessToken(String bank) throws Exception {
         HttpResponse<String> response = requestToken(qwacClient, bank, TOKEN_FORM);
         assertEquals(200, response.statusCode(), response.body());
@@ -423,6 +496,10 @@ class BankSimulatorTest {
         JsonObject json = json(response);
         assertEquals(error, json.getString("error"));
         assertEquals(description, json.getString("error_description"));
+    }
+
+    private static byte[] sessionId(HttpResponse<?> response) {
+        return response.sslSession().orElseThrow().getId();
     }
 
     private static JsonObject json(HttpResponse<String> response) {

@@ -34,6 +34,8 @@ final class BankState {
     volatile ExpiresInStyle expiresInStyle = ExpiresInStyle.STRING;
     /** Issuing a token revokes every earlier token of the bank (some ASPSPs do; BPCE does not say). */
     volatile boolean revokesPreviousTokens;
+    // Off: each token answer closes its connection (see the BankSimulator class comment).
+    volatile boolean keepsTokenConnections;
     /** The X-Request-ID of the last API call, and how many API calls came without one. */
     volatile String lastRequestId;
     final AtomicInteger callsWithoutRequestId = new AtomicInteger();
@@ -139,6 +141,7 @@ final class BankState {
         invalidTokenResponses.set(0);
         tokenType = BankSimulator.DEFAULT_TOKEN_TYPE;
         expiresInStyle = ExpiresInStyle.STRING;
+        keepsTokenConnections = false;
     }
 
     /** For the simulator's close: wakes every waiter on this bank and closes the bank's port. */

@@ -23,8 +23,19 @@ public final class ManualTimer implements TokenTimer, Executor {
     }
 
     @Override
-    public synchronized void schedule(Runnable task, long delayNanos) {
-        timed.add(new Timed(clock.nanoTime() + delayNanos, task));
+    public synchronized Cancel schedule(Runnable task, long delayNanos) {
+        Timed scheduled = new Timed(clock.nanoTime() + delayNanos, task);
+        timed.add(scheduled);
+        return () -> {
+            synchronized (this) {
+                timed.remove(scheduled);
+            }
+        };
+    }
+
+    /** @return timed tasks waiting, whether due or not (cancelled ones leave at once, as with the real timer) */
+    public synchronized int scheduled() {
+        return timed.size();
     }
 
     @Override

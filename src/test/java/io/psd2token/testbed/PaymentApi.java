@@ -38,6 +38,8 @@ final class PaymentApi {
 
     void handle(HttpExchange exchange, BankState bank) throws IOException {
         bank.paymentRequests.incrementAndGet();
+        // Read before any answer: an unread body left on a kept-alive connection can stall the client's next call.
+        byte[] requestBody = readBody(exchange);
         // STET: every API call carries an X-Request-ID; BPCE answers with its own correlation id.
         String requestId = exchange.getRequestHeaders().getFirst("X-Request-ID");
         if (requestId == null) {
@@ -73,7 +75,7 @@ final class PaymentApi {
             sendJson(exchange, 403, error("invalid_token", "Invalid token"), Map.of());
             return;
         }
-        if (readBody(exchange) == null) {
+        if (requestBody == null) {
             sendJson(exchange, 413, error("payload_too_large", "request body larger than " + MAX_BODY_BYTES
                     + " bytes"), Map.of());
             return;

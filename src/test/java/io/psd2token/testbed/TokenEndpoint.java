@@ -51,8 +51,10 @@ final class TokenEndpoint {
 
     void handle(HttpExchange exchange, BankState bank) throws IOException {
         bank.tokenRequests.incrementAndGet();
-        // See the BankSimulator class comment: one connection per token request.
-        exchange.getResponseHeaders().set("Connection", "close");
+        // See the BankSimulator class comment: one connection per token request, unless the bank keeps them.
+        if (!bank.keepsTokenConnections) {
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
         long generation = bank.generation();
         Fault fault = bank.take(Fault.Where.TOKEN_ENDPOINT);
         if (fault != null) {

@@ -12,15 +12,22 @@ import java.util.concurrent.TimeUnit;
  * Runs the project's jboss-cli scripts against a stopped WildFly, through an embedded server: the same
  * scripts an operator runs with {@code --connect} against a running one.
  */
-final class WildFlyCli {
+public final class WildFlyCli {
+
+    /** The profile the tests and the demo run on. */
+    static final String DEFAULT_SERVER_CONFIG = "standalone-microprofile.xml";
 
     private final Path jbossHome;
     private final Path workDir;
     private final String serverConfig;
     private final Path baseDir;
 
-    WildFlyCli(Path jbossHome, Path workDir) {
-        this(jbossHome, workDir, "standalone-microprofile.xml", null);
+    /**
+     * @param jbossHome the unpacked WildFly
+     * @param workDir where the session files and the CLI's output go
+     */
+    public WildFlyCli(Path jbossHome, Path workDir) {
+        this(jbossHome, workDir, DEFAULT_SERVER_CONFIG, null);
     }
 
     /**
@@ -35,13 +42,42 @@ final class WildFlyCli {
         this.baseDir = baseDir;
     }
 
+    /** What an offline session printed, and how it ended. */
+    public record Session(int exit, String output) {
+
+        /** Whether jboss-cli ended without error. */
+        public boolean succeeded() {
+            return exit == 0;
+        }
+    }
+
     /**
-     * Applies the scripts, in order, in one embedded-server session.
+     * Applies the scripts, in order, in one embedded-server session on the default profile; fails if one fails.
      *
      * @param properties the {@code --properties} file the scripts read their values from
      * @param scripts the CLI files
      */
     void applyOffline(Path properties, List<Path> scripts) throws IOException, InterruptedException {
+        Session session = runOffline(null, DEFAULT_SERVER_CONFIG, properties, scripts);
+        if (!session.succeeded()) {
+            throw new IllegalStateException("jboss-cli failed (exit " + session.exit() + "):\n"
+                    + tail(session.output()));
+        }
+    }
+
+    /**
+     * Runs the scripts, in order, in one embedded-server session, as the offline commands of
+     * server-config/README.md do, and reports how it ended instead of failing.
+     *
+     * @param baseDir the server's base directory ({@code jboss.server.base.dir}), or {@code null} for the
+     *        distribution's {@code standalone/}
+     * @param serverConfig the configuration file in its {@code configuration/} directory, e.g. {@code standalone.xml}
+     * @param properties the {@code --properties} file the scripts read their values from
+     * @param scripts the CLI files
+     * @return the CLI's exit value and output
+     */
+    public Session runOffline(Path baseDir, String serverConfig, Path properties, List<Path> scripts)
+            throws IOException, InterruptedException {
         List<String> lines = new ArrayList<>();
         lines.add("embed-server --server-config=" + serverConfig + " --std-out=discard");
         for (Path script : scripts) {
@@ -57,10 +93,14 @@ final class WildFlyCli {
         Path session = workDir.resolve("offline-session.cli");
         Files.write(session, lines, StandardCharsets.UTF_8);
         Path log = workDir.resolve("jboss-cli.log");
-        int exit = run(log, 3, "--resolve-parameter-values", "--properties=" + properties, "--file=" + session);
-        if (exit != 0) {
-            throw new IllegalStateException("jboss-cli failed (exit " + exit + "); see " + log + ":\n" + tail(log));
+        List<String> arguments = new ArrayList<>();
+        if (baseDir != null) {
+            // The embedded server honours the base directory like standalone.sh does.
+            arguments.add("-Djboss.server.base.dir=" + baseDir.toAbsolutePath());
         }
+        arguments.addAll(List.of("--resolve-parameter-values", "--properties=" + properties, "--file=" + session));
+        int exit = run(log, 3, arguments.toArray(String[]::new));
+        return new Session(exit, Files.readString(log, StandardCharsets.UTF_8));
     }
 
     /**
@@ -69,7 +109,7 @@ final class WildFlyCli {
      * @param managementPort the server's management port
      * @param commands the commands, run in order
      */
-    void runOnline(int managementPort, String... commands) throws IOException, InterruptedException {
+    public void runOnline(int managementPort, String... commands) throws IOException, InterruptedException {
         connected(managementPort, "--commands=" + String.join(",", commands));
     }
 
@@ -80,14 +120,17 @@ final class WildFlyCli {
      * @param managementPort the server's management port
      * @param script the CLI file
      */
-    void applyOnlineAndReload(int managementPort, Path script) throws IOException, InterruptedException {
+    public void applyOnlineAndReload(int managementPort, Path script) throws IOException, InterruptedException {
         connected(managementPort, "--file=" + script.toAbsolutePath());
         connected(managementPort, "--command=reload");
     }
 
     private void connected(int managementPort, String what) throws IOException, InterruptedException {
         Path log = workDir.resolve("jboss-cli-online.log");
-        int exit = run(log, 2, "--connect", "--controller=remote+http://127.0.0.1:" + managementPort, what);
+        // --timeout also bounds how long "reload" waits for the server to come back (5 s by default), which a
+        // server redeploying an application on a loaded machine can exceed.
+        int exit = run(log, 2, "--connect", "--controller=remote+http://127.0.0.1:" + managementPort,
+                "--timeout=60000", what);
         String output = Files.readString(log, StandardCharsets.UTF_8);
         if (exit != 0 || output.contains("\"outcome\" => \"failed\"")) {
             throw new IllegalStateException("jboss-cli failed (exit " + exit + "):\n" + output);
@@ -113,8 +156,8 @@ final class WildFlyCli {
         return process.exitValue();
     }
 
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    private static String tail(String output) {
+        List<String> lines = output.lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 }

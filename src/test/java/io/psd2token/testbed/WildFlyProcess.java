@@ -8,22 +8,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** A WildFly started from its distribution's script, stopped with all its child processes. */
-final class WildFlyProcess implements AutoCloseable {
+/** A WildFly started from its distribution's script, stopped with all its child processes (the demo, the load runs). */
+public final class WildFlyProcess implements AutoCloseable {
 
     private final Process process;
-    private final Path jbossHome;
+    private final Path baseDir;
 
-    private WildFlyProcess(Process process, Path jbossHome) {
+    private WildFlyProcess(Process process, Path baseDir) {
         this.process = process;
-        this.jbossHome = jbossHome;
+        this.baseDir = baseDir;
     }
 
     /** Starts {@code standalone-microprofile.xml} on 127.0.0.1 with the given port offset. */
-    static WildFlyProcess start(Path jbossHome, int portOffset, Path consoleLog) throws IOException {
-        Files.deleteIfExists(jbossHome.resolve("standalone/log/server.log"));
+    public static WildFlyProcess start(Path jbossHome, int portOffset, Path consoleLog) throws IOException {
+        return start(jbossHome, jbossHome.resolve("standalone"), WildFlyCli.DEFAULT_SERVER_CONFIG, portOffset,
+                consoleLog);
+    }
+
+    /**
+     * Starts a server configuration of the distribution on 127.0.0.1.
+     *
+     * @param baseDir its base directory ({@code jboss.server.base.dir}): configuration, deployments, data, log
+     * @param serverConfig the configuration file, e.g. {@code standalone.xml}
+     */
+    public static WildFlyProcess start(Path jbossHome, Path baseDir, String serverConfig, int portOffset,
+            Path consoleLog) throws IOException {
+        Files.deleteIfExists(baseDir.resolve("log/server.log"));
         ProcessBuilder pb = new ProcessBuilder(jbossHome.resolve("bin/standalone.sh").toString(),
-                "-c", "standalone-microprofile.xml",
+                "-c", serverConfig,
+                "-Djboss.server.base.dir=" + baseDir.toAbsolutePath(),
                 "-Djboss.socket.binding.port-offset=" + portOffset,
                 "-Djboss.bind.address=127.0.0.1",
                 "-Djboss.bind.address.management=127.0.0.1")
@@ -31,12 +44,12 @@ final class WildFlyProcess implements AutoCloseable {
                 .redirectOutput(consoleLog.toFile());
         pb.environment().put("JBOSS_HOME", jbossHome.toString());
         pb.environment().put("LAUNCH_JBOSS_IN_BACKGROUND", "true");
-        return new WildFlyProcess(pb.start(), jbossHome);
+        return new WildFlyProcess(pb.start(), baseDir);
     }
 
     /** Waits until the deployment scanner reports the archive deployed; fails if it failed or time ran out. */
-    void awaitDeployed(String archiveName, Duration timeout) throws IOException, InterruptedException {
-        Path deployments = jbossHome.resolve("standalone/deployments");
+    public void awaitDeployed(String archiveName, Duration timeout) throws IOException, InterruptedException {
+        Path deployments = baseDir.resolve("deployments");
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (Files.exists(deployments.resolve(archiveName + ".deployed"))) {
@@ -52,11 +65,11 @@ final class WildFlyProcess implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IllegalStateException(archiveName + " not deployed within " + timeout.toSeconds() + " s; see "
-                + jbossHome.resolve("standalone/log/server.log"));
+                + baseDir.resolve("log/server.log"));
     }
 
     /** Blocks until WildFly exits. */
-    void await() throws InterruptedException {
+    public void await() throws InterruptedException {
         process.waitFor();
     }
 

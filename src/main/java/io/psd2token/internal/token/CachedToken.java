@@ -20,10 +20,14 @@ final class CachedToken {
     static final int USED = 2;
 
     private static final VarHandle MODE;
+    private static final VarHandle DEADLINE;
+    /** The deadline handle of a token that has left its slot: it schedules nothing more. */
+    private static final TokenTimer.Cancel RETIRED = () -> { };
 
     static {
         try {
             MODE = MethodHandles.lookup().findVarHandle(CachedToken.class, "mode", int.class);
+            DEADLINE = MethodHandles.lookup().findVarHandle(CachedToken.class, "deadline", TokenTimer.Cancel.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,6 +48,8 @@ final class CachedToken {
      * cluster; null on a single node, or while it is not shared. Holds the token: never printed.
      */
     volatile String shared;
+    // The one timer task of this token waiting now (its next point), or RETIRED once it left its slot.
+    private volatile TokenTimer.Cancel deadline;
 
     private CachedToken(AccessToken token, long sentNanos, long staleAtNanos, long dropAtNanos, long epoch) {
         this.token = token;
@@ -77,6 +83,41 @@ final class CachedToken {
 
     boolean used() {
         return (mode & USED) != 0;
+    }
+
+    /**
+     * Keeps the handle of the token's next timer task, unless the token has left its slot meanwhile: then the task
+     * is cancelled at once.
+     *
+     * @param next the handle of the task just scheduled
+     */
+    void awaitDeadline(TokenTimer.Cancel next) {
+        while (true) {
+            TokenTimer.Cancel current = deadline;
+            if (current == RETIRED) {
+                next.cancel();
+                return;
+            }
+            if (DEADLINE.compareAndSet(this, current, next)) {
+                return;
+            }
+        }
+    }
+
+    /** @return whether the token has left its slot, so that nothing more is scheduled for it */
+    boolean retired() {
+        return deadline == RETIRED;
+    }
+
+    /**
+     * The token left its slot (replaced or evicted): its waiting timer task is cancelled, so that the timer does
+     * not keep it in memory until its deadline.
+     */
+    void retire() {
+        TokenTimer.Cancel pending = (TokenTimer.Cancel) DEADLINE.getAndSet(this, RETIRED);
+        if (pending != null && pending != RETIRED) {
+            pending.cancel();
+        }
     }
 
     /** Called by the hot path the first time the token is handed out from the cache. */

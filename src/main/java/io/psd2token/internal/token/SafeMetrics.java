@@ -45,6 +45,14 @@ final class SafeMetrics {
         }
     }
 
+    void apiRateLimited(String bank, boolean heldBack) {
+        try {
+            delegate.apiRateLimited(bank, heldBack);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
     void requestCompleted(String bank, String outcome, long nanos, boolean background) {
         try {
             delegate.requestCompleted(bank, outcome, nanos, background);

@@ -208,7 +208,7 @@ final class SharedSlots {
         slot.consecutiveFailures = 0;
         slot.nextBackgroundNanos = clock.nanoTime();
         deadlines.install(slot, found);
-        slot.sharedInstalls.increment();
+        slot.countSharedInstall();
     }
 
     /**
@@ -311,7 +311,7 @@ final class SharedSlots {
 
     private static void published(TokenSlot slot, CachedToken cached, String text) {
         cached.shared = text;
-        slot.sharedPublishes.increment();
+        slot.countSharedPublish();
     }
 
     // ---------------------------------------------------------------------------------------------------------

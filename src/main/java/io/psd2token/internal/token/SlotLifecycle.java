@@ -69,12 +69,12 @@ final class SlotLifecycle {
             }
             TokenSlot.Failure replayed = slot.failureAt(now);
             if (replayed != null) {
-                slot.backoffRefusals.increment();
+                slot.countBackoffRefusal();
                 throw replayed.error().replay();
             }
             BankCircuit circuit = slot.bank.circuit;
             if (circuit.refusesAt(now) || !circuit.tryAcquire(now)) {
-                slot.circuitRefusals.increment();
+                slot.countCircuitRefusal();
                 throw circuit.refusal(slot.bk(), now);
             }
             Flight mine = new Flight(now, false, epoch);
@@ -260,6 +260,7 @@ final class SlotLifecycle {
     static boolean evict(TokenSlot slot, CachedToken cached) {
         if (cached != null && slot.casCurrent(cached, null)) {
             cached.endFastPath();
+            cached.retire();
             return true;
         }
         return false;

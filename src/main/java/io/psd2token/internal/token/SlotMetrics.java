@@ -36,32 +36,32 @@ final class SlotMetrics implements TokenMetrics.SlotCounters {
 
     @Override
     public long invalidTokenRecoveries() {
-        return slot.invalidTokenRecoveries.sum();
+        return slot.invalidTokenRecoveries;
     }
 
     @Override
     public long busyRefusals() {
-        return slot.busyRefusals.sum();
+        return slot.busyRefusals;
     }
 
     @Override
     public long circuitRefusals() {
-        return slot.circuitRefusals.sum();
+        return slot.circuitRefusals;
     }
 
     @Override
     public long backoffRefusals() {
-        return slot.backoffRefusals.sum();
+        return slot.backoffRefusals;
     }
 
     @Override
     public long sharedInstalls() {
-        return slot.sharedInstalls.sum();
+        return slot.sharedInstalls;
     }
 
     @Override
     public long sharedPublishes() {
-        return slot.sharedPublishes.sum();
+        return slot.sharedPublishes;
     }
 
     @Override

@@ -30,23 +30,42 @@ final class TokenDeadlines {
         this.lifecycle = lifecycle;
     }
 
-    /** Installs a new token and gives its three points to the timer. */
+    /**
+     * Installs a new token and gives its points to the timer, one at a time: the stale point's task schedules the
+     * fast-path end, which schedules the drop point, so a token has one task waiting, not three. The token it
+     * replaces is retired: its waiting task is cancelled.
+     */
     void install(TokenSlot slot, CachedToken cached) {
         // The predecessor keeps its mode: it is still valid, and a caller that read it just before this swap must
-        // not be sent down the slow path (its own timer tasks retire it).
+        // not be sent down the slow path. It leaves the timer: nobody reads it from the slot any more.
+        CachedToken previous = slot.current;
         slot.current = cached;
-        long now = clock.nanoTime();
-        try {
-            timer.schedule(() -> handoff.orRun(() -> onStale(slot, cached)), cached.staleAtNanos - now);
-            timer.schedule(cached::endFastPath, cached.fastUntilNanos - now);
-            timer.schedule(() -> {
+        if (previous != null && previous != cached) {
+            previous.retire();
+        }
+        at(cached, cached.staleAtNanos, () -> {
+            handoff.orRun(() -> onStale(slot, cached));
+            at(cached, cached.fastUntilNanos, () -> {
                 cached.endFastPath();
-                handoff.orRun(() -> onDrop(slot, cached));
-            }, cached.dropAtNanos - now);
+                at(cached, cached.dropAtNanos, () -> {
+                    cached.endFastPath();
+                    handoff.orRun(() -> onDrop(slot, cached));
+                });
+            });
+        });
+    }
+
+    /** Gives the timer a token's next point, measured from now, so that a late timer does not push the next one. */
+    private void at(CachedToken cached, long atNanos, Runnable duty) {
+        if (cached.retired()) {
+            return;
+        }
+        try {
+            cached.awaitDeadline(timer.schedule(duty, atNanos - clock.nanoTime()));
         } catch (RuntimeException e) {
             // Without a timer nothing would end the fast path: callers check the clock from the start instead.
             cached.endFastPath();
-            LOG.log(Level.FINE, "the timer refused a token's deadlines; its callers check the clock", e);
+            LOG.log(Level.FINE, "the timer refused a token's deadline; its callers check the clock", e);
         }
     }
 

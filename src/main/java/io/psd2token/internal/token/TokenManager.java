@@ -61,12 +61,14 @@ public final class TokenManager {
     private final Resilience resilience;
     private final boolean countHits;
     private final long waitNanos;
+    private final SafeMetrics metrics;
 
     TokenManager(TokenManagerBuilder b) {
         this.clock = b.clock;
         this.policy = b.policy;
         this.resilience = b.resilience;
         SafeMetrics metrics = new SafeMetrics(b.metrics);
+        this.metrics = metrics;
         this.countHits = metrics.countsHits();
         this.waitNanos = Nanos.of(b.policy.waitTimeout());
         TokenTimer timer = Objects.requireNonNull(b.timer, "timer");
@@ -105,18 +107,7 @@ public final class TokenManager {
      */
     public AccessToken token(String bkcode) {
         TokenSlot slot = registry.defaults.get(bkcode);
-        if (slot != null) {
-            // The hot path: a map lookup and two volatile reads; no clock, no allocation.
-            CachedToken cached = slot.current;
-            if (cached != null && cached.mode == (CachedToken.FAST | CachedToken.USED)) {
-                if (countHits) {
-                    slot.hits.increment();
-                }
-                return cached.token;
-            }
-            return slowToken(slot);
-        }
-        return slowToken(registry.defaultSlot(bkcode));
+        return slot != null ? fromSlot(slot) : slowToken(registry.defaultSlot(bkcode));
     }
 
     /**
@@ -128,7 +119,11 @@ public final class TokenManager {
      * @throws BankTokenException a subtype naming the cause when no token can be had
      */
     public AccessToken token(String bkcode, String scope) {
-        TokenSlot slot = registry.scopedSlot(bkcode, scope);
+        return fromSlot(registry.scopedSlot(bkcode, scope));
+    }
+
+    /** The hot path: two volatile reads, no clock, no allocation; small enough for the JIT to inline. */
+    private AccessToken fromSlot(TokenSlot slot) {
         CachedToken cached = slot.current;
         if (cached != null && cached.mode == (CachedToken.FAST | CachedToken.USED)) {
             if (countHits) {
@@ -269,11 +264,22 @@ public final class TokenManager {
         TokenSlot slot = registry.existing(token.bank(), token.requestedScope());
         CachedToken cached = slot == null ? null : slot.current;
         if (cached != null && cached.token == token && SlotLifecycle.evict(slot, cached)) {
-            slot.invalidTokenRecoveries.increment();
+            slot.countInvalidTokenRecovery();
             shared.rejected(slot, cached);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Reports that a call to the bank's API was refused for its rate limit (by the bank, or held back while its
+     * pause runs). Nothing about the bank's tokens changes: a rate limit is not an invalid token.
+     *
+     * @param bank the bank
+     * @param heldBack whether the call was held back without being sent
+     */
+    public void apiRateLimited(Bkcode bank, boolean heldBack) {
+        metrics.apiRateLimited(bank.value(), heldBack);
     }
 
     /**
@@ -388,14 +394,6 @@ public final class TokenManager {
         return CompletableFuture.failedFuture(new IllegalStateException("the token slot keeps being retired"));
     }
 
-    private static boolean evict(TokenSlot slot, CachedToken cached) {
-        if (cached != null && slot.casCurrent(cached, null)) {
-            cached.endFastPath();
-            return true;
-        }
-        return false;
-    }
-
     private AccessToken await(TokenSlot slot, Flight flight, long now) {
         BankState bank = slot.bank;
         int waitingNow = bank.waiting.incrementAndGet();
@@ -404,7 +402,7 @@ public final class TokenManager {
             long inFlight = now - flight.startNanos;
             // The bound protects threads from a slow bank, not from a crowd: a young request fails nobody.
             if (max > 0 && waitingNow > max && inFlight >= Nanos.of(resilience.slowBankThreshold())) {
-                slot.busyRefusals.increment();
+                slot.countBusyRefusal();
                 throw new BankBusyException(slot.bk(), waitingNow - 1, TimeUnit.NANOSECONDS.toMillis(inFlight));
             }
             return flight.future.get(waitNanos, TimeUnit.NANOSECONDS).token;

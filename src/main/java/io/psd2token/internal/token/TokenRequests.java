@@ -74,9 +74,12 @@ final class TokenRequests {
         }
         // A seam that never answers must not hold the slot for ever: the timer ends the attempt.
         try {
-            timer.schedule(() -> reply.completeExceptionally(new BankUnreachableException(slot.endpoints
-                    .tokenEndpoint().getHost(), "no answer within " + resilience.attemptTimeout().toMillis()
-                    + " ms (the attempt's bound)", null)), Nanos.of(resilience.attemptTimeout()));
+            TokenTimer.Cancel bound = timer.schedule(() -> reply.completeExceptionally(new BankUnreachableException(
+                    slot.endpoints.tokenEndpoint().getHost(), "no answer within "
+                    + resilience.attemptTimeout().toMillis() + " ms (the attempt's bound)", null)),
+                    Nanos.of(resilience.attemptTimeout()));
+            // Answered in time: the bound leaves the timer's queue now rather than at its time.
+            reply.whenComplete((r, e) -> bound.cancel());
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "the timer refused the attempt bound", e);
         }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  */
 final class TokenResponseParser {
 
+    private static final String BEARER = "Bearer";
+
     /** RFC 6750 §2.1 b64token: the only characters a bearer token may hold (checked again on shared entries). */
     static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
     // A plain decimal: digits, optionally a fraction; no sign, no exponent, nothing else.
@@ -79,7 +81,9 @@ final class TokenResponseParser {
         }
         Duration lifetime = lifetime(bk, json.expiresIn);
         Scope granted = granted(bk, json.scope, requested);
-        return new AccessToken(bank, json.accessToken, json.tokenType, granted, requested, lifetime,
+        // The usual "Bearer" shares one String rather than one per cached token.
+        String type = BEARER.equals(json.tokenType) ? BEARER : json.tokenType;
+        return new AccessToken(bank, json.accessToken, type, granted, requested, lifetime,
                 sentAt.plus(lifetime));
     }
 
@@ -134,7 +138,9 @@ final class TokenResponseParser {
             return requested;
         }
         try {
-            return Scope.of(scope);
+            Scope granted = Scope.of(scope);
+            // The usual answer grants what was asked: the token then shares the slot's scope, not a copy.
+            return granted.equals(requested) ? requested : granted;
         } catch (IllegalArgumentException e) {
             throw new InvalidTokenResponseException(bk, "granted scope is invalid: " + e.getMessage());
         }

@@ -22,12 +22,24 @@ final class TokenSlot {
 
     private static final VarHandle CURRENT;
     private static final VarHandle FLIGHT;
+    private static final VarHandle RECOVERIES;
+    private static final VarHandle BUSY;
+    private static final VarHandle CIRCUIT;
+    private static final VarHandle BACKOFF;
+    private static final VarHandle SHARED_INSTALLS;
+    private static final VarHandle SHARED_PUBLISHES;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             CURRENT = lookup.findVarHandle(TokenSlot.class, "current", CachedToken.class);
             FLIGHT = lookup.findVarHandle(TokenSlot.class, "flight", Flight.class);
+            RECOVERIES = lookup.findVarHandle(TokenSlot.class, "invalidTokenRecoveries", long.class);
+            BUSY = lookup.findVarHandle(TokenSlot.class, "busyRefusals", long.class);
+            CIRCUIT = lookup.findVarHandle(TokenSlot.class, "circuitRefusals", long.class);
+            BACKOFF = lookup.findVarHandle(TokenSlot.class, "backoffRefusals", long.class);
+            SHARED_INSTALLS = lookup.findVarHandle(TokenSlot.class, "sharedInstalls", long.class);
+            SHARED_PUBLISHES = lookup.findVarHandle(TokenSlot.class, "sharedPublishes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -56,14 +68,16 @@ final class TokenSlot {
     volatile long requests;
     volatile long backgroundRefreshes;
     volatile long failures;
+    // Counted on the hot path by every thread at once: a LongAdder spreads them. The rarer counts below are plain
+    // fields counted atomically, 8 bytes each rather than an object each (a slot is kept per cached token).
     final LongAdder hits = new LongAdder();
-    final LongAdder invalidTokenRecoveries = new LongAdder();
-    final LongAdder busyRefusals = new LongAdder();
-    final LongAdder circuitRefusals = new LongAdder();
-    final LongAdder backoffRefusals = new LongAdder();
+    volatile long invalidTokenRecoveries;
+    volatile long busyRefusals;
+    volatile long circuitRefusals;
+    volatile long backoffRefusals;
     /** Tokens taken from the cluster instead of being requested, and tokens of ours published to it. */
-    final LongAdder sharedInstalls = new LongAdder();
-    final LongAdder sharedPublishes = new LongAdder();
+    volatile long sharedInstalls;
+    volatile long sharedPublishes;
     /** The cluster entry of the last token evicted here after a 403: never installed again. */
     volatile String rejectedShared;
 
@@ -100,7 +114,36 @@ final class TokenSlot {
     }
 
     long refusals() {
-        return busyRefusals.sum() + circuitRefusals.sum() + backoffRefusals.sum();
+        return busyRefusals + circuitRefusals + backoffRefusals;
+    }
+
+    void countInvalidTokenRecovery() {
+        RECOVERIES.getAndAdd(this, 1L);
+    }
+
+    /** A caller failed before any request: the bank was slow and enough callers already waited. */
+    void countBusyRefusal() {
+        BUSY.getAndAdd(this, 1L);
+    }
+
+    /** A caller failed at once: the bank's circuit was open. */
+    void countCircuitRefusal() {
+        CIRCUIT.getAndAdd(this, 1L);
+    }
+
+    /** A caller given a recent failure again, during its back-off. */
+    void countBackoffRefusal() {
+        BACKOFF.getAndAdd(this, 1L);
+    }
+
+    /** A token taken from the cluster instead of being requested. */
+    void countSharedInstall() {
+        SHARED_INSTALLS.getAndAdd(this, 1L);
+    }
+
+    /** A token of ours published to the cluster. */
+    void countSharedPublish() {
+        SHARED_PUBLISHES.getAndAdd(this, 1L);
     }
 
     /** One cache slot's key: a bank and a normalised scope. */

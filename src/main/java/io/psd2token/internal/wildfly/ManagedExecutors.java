@@ -33,8 +33,11 @@ public final class ManagedExecutors implements AutoCloseable {
     public ManagedExecutors() {
         ThreadFactory managed = lookup("java:comp/DefaultManagedThreadFactory", ThreadFactory.class);
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        this.timer = new ScheduledThreadPoolExecutor(1, managed != null
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1, managed != null
                 ? named(managed, "psd2-token-timer") : daemon("psd2-token-timer", loader));
+        // A replaced or evicted token cancels its pending deadline: it must leave the queue then, not at its time.
+        timerThread.setRemoveOnCancelPolicy(true);
+        this.timer = timerThread;
         ExecutorService server = lookup("java:comp/DefaultManagedExecutorService", ExecutorService.class);
         if (server == null) {
             server = lookup("java:jboss/ee/concurrency/executor/default", ExecutorService.class);

@@ -199,7 +199,7 @@ class Psd2ConfigTest {
 
     @Test
     void everyDurationKeyHasARangeAndOutOfRangeValuesJoinTheOneReport() {
-        // Hardening item 13: a huge psd2.failure-backoff once wedged a slot, a huge check interval crashed the start,
+        // Found by the hardening runs: a huge psd2.failure-backoff once wedged a slot, a huge check interval crashed the start,
         // and -PT5M repeated the identity check without pause. Now each is a line of the start-up report.
         values.put("psd2.failure-backoff", "99999999h");
         values.put("psd2.identity.check-interval", "PT2562047788015215H");
@@ -222,7 +222,8 @@ class Psd2ConfigTest {
 
     @Test
     void aClientIdWithSpacesOrNonAsciiIsRefusedAtStart() {
-        // Hardening item 14: it was found only at the first request, as a raw IllegalArgumentException.
+        // Found by the hardening runs: a bad client id was found only at the first request, as a raw
+        // IllegalArgumentException.
         for (String bad : List.of("PSDFR ACPR 12345", "PSDFR-ACPR-12345\u00e9", "x".repeat(129))) {
             values.put("psd2.client-id", bad);
             var e = assertThrows(ConfigurationException.class, this::config);
@@ -245,6 +246,48 @@ class Psd2ConfigTest {
         assertEquals(Scope.of("aisp extended_transaction_history"), config().endpoints(Bkcode.of("17515")).defaultScope());
         values.put("psd2.max-scopes-per-bank", "0");
         assertThrows(ConfigurationException.class, this::config);
+    }
+
+    @Test
+    void warmUpNamesBanksOfTheDirectoryWithOptionalScopesAndRefusesAnythingElseSayingWhy() {
+        assertEquals(List.of(), config().warmUp(), "none by default");
+        values.put("psd2.warm-up", " 13807, 17515:aisp+pisp ,");
+        assertEquals(List.of(new Psd2Config.WarmToken(Bkcode.of("13807"), null),
+                new Psd2Config.WarmToken(Bkcode.of("17515"), Scope.of("aisp pisp"))), config().warmUp());
+        values.put("psd2.warm-up", "ALL");
+        values.put("psd2.banks.only", "13807,17515");
+        assertEquals(List.of(Bkcode.of("13807"), Bkcode.of("17515")),
+                config().warmUp().stream().map(Psd2Config.WarmToken::bank)
+                        .sorted(java.util.Comparator.comparing(Bkcode::value)).toList(), "every enabled bank");
+        values.remove("psd2.banks.only");
+        for (String bad : List.of("13807,99999", "1380", "13807:admin", "13807:")) {
+            values.put("psd2.warm-up", bad);
+            var e = assertThrows(ConfigurationException.class, this::config, bad);
+            assertTrue(e.getMessage().contains("psd2.warm-up must be none, all, or bank codes"), e.getMessage());
+        }
+        values.put("psd2.warm-up", "13807");
+        values.put("psd2.bank.13807.enabled", "false");
+        var disabled = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(disabled.getMessage().contains("psd2.warm-up"), disabled.getMessage());
+    }
+
+    @Test
+    void apiTimeoutsAndTheRateLimitPauseHaveDefaultsAndBounds() {
+        Psd2Config c = config();
+        assertEquals(Duration.ofSeconds(5), c.apiConnectTimeout());
+        assertEquals(Duration.ofSeconds(30), c.apiReadTimeout());
+        assertEquals(Duration.ofSeconds(10), c.apiRateLimitPause());
+        assertFalse(c.readinessRequiresWarmTokens());
+        values.put("psd2.api.read-timeout", "2m");
+        values.put("psd2.api.rate-limit-pause", "0");
+        values.put("psd2.readiness.requires-warm-tokens", "true");
+        c = config();
+        assertEquals(Duration.ofMinutes(2), c.apiReadTimeout());
+        assertEquals(Duration.ZERO, c.apiRateLimitPause());
+        assertTrue(c.readinessRequiresWarmTokens());
+        values.put("psd2.api.connect-timeout", "0");
+        var e = assertThrows(ConfigurationException.class, this::config);
+        assertTrue(e.getMessage().contains("psd2.api.connect-timeout"), e.getMessage());
     }
 
     /** The defaults a test compares with, named once. */

@@ -189,7 +189,7 @@ class PresentedCertificateTest {
 
     @Test
     void whenTheBankAsksForAnotherIssuerThenTheMessageNamesItsCasAndOurIssuerNotAMissingKey() {
-        // Hardening item 18: a QWAC whose issuer the bank does not accept (its certificate request names other CAs)
+        // Found by the hardening runs: a QWAC whose issuer the bank does not accept (its certificate request names other CAs)
         // was reported as "the match rule selects an SSL context without the QWAC", sending the operator astray.
         bank.setFault("17515", BankSimulator.Fault.CLIENT_CERTIFICATE_FROM_OTHER_CA_REQUESTED);
         try {

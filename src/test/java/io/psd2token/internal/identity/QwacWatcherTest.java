@@ -109,7 +109,7 @@ class QwacWatcherTest {
 
     @Test
     void underRefuseAScopeTheQwacDoesNotCoverIsRefusedEveryTimeAndAllowedScopesPass() {
-        // Hardening item 6, with the real gate: the QWAC lists PSP_PI only.
+        // Hardening item 6 (docs/testing.md), with the real gate: the QWAC lists PSP_PI only.
         QwacWatcher w = watcher(bank.tokenEndpoint("13807"), new AtomicReference<>(qwac), Optional.empty());
         w.readAtStart();
         IdentityGate gate = new IdentityGate(w, RoleCheck.REFUSE);

@@ -102,8 +102,9 @@ class TokenCoreHardeningTest {
         assertEquals(Duration.ofMillis(800), tolerated);
         // Injected lag up to 0.6 s; the 0.2 s left of the window absorb the machine's own scheduling delays.
         long maxLag = tolerated.toNanos() - Duration.ofMillis(200).toNanos();
-        TokenTimer lagging = (task, delay) -> timerThread.schedule(task,
-                Math.max(0, delay) + ThreadLocalRandom.current().nextLong(maxLag), TimeUnit.NANOSECONDS);
+        TokenTimer timed = TokenTimer.of(timerThread);
+        TokenTimer lagging = (task, delay) -> timed.schedule(task,
+                Math.max(0, delay) + ThreadLocalRandom.current().nextLong(maxLag));
         TokenManager m = TokenManager.builder().banks(FakeBank::endpoints).clientId("PSDFR-ACPR-12345")
                 .http(hangingHalf).jsonb(TokenManagerTest.JSONB).timer(lagging).io(io).policy(policy)
                 .resilience(Resilience.NONE).build();
@@ -243,7 +244,7 @@ class TokenCoreHardeningTest {
             if (sabotage.get() && step == Step.TIMER_REFUSES) {
                 throw new RejectedExecutionException("timer shut down");
             }
-            timer.schedule(task, delay);
+            return timer.schedule(task, delay);
         };
         java.util.concurrent.Executor refusingIo = task -> {
             if (sabotage.get() && step == Step.IO_REFUSES) {

@@ -64,12 +64,13 @@ class TokenCoreRandomizedTest {
         Random lagRandom = new Random(master.nextLong());
         // Shortest token 2 s: dropped at 1.6 s, stale 0.8 s before, fast path until 0.4 s before: lag under that.
         long maxLagNanos = Duration.ofMillis(300).toNanos();
+        TokenTimer timed = TokenTimer.of(timerThread);
         TokenTimer lagging = (task, delay) -> {
             long lag;
             synchronized (lagRandom) {
                 lag = (long) (lagRandom.nextDouble() * maxLagNanos);
             }
-            timerThread.schedule(task, Math.max(0, delay) + lag, TimeUnit.NANOSECONDS);
+            return timed.schedule(task, Math.max(0, delay) + lag);
         };
         TokenPolicy policy = new TokenPolicy(Duration.ofMinutes(10), Duration.ofHours(24), Duration.ofSeconds(60),
                 Duration.ofSeconds(15), WAIT, Duration.ofMillis(100), Duration.ofSeconds(1));

@@ -91,6 +91,26 @@ class TokenManagerTest {
     }
 
     @Test
+    void aTokenHasOneTimerTaskWaitingAndAReplacedOrEvictedOneLeavesTheTimerAtOnce() {
+        used(manager, "13807");
+        assertEquals(1, timer.scheduled(), "the stale point only; the next points follow one at a time");
+        for (int i = 0; i < 100; i++) {
+            AccessToken token = manager.token("13807");
+            assertTrue(manager.invalidate(token));
+            manager.token("13807");
+        }
+        assertEquals(101, bank.requests.get());
+        assertEquals(1, timer.scheduled(), "a hundred replaced tokens left nothing queued behind them");
+        manager.token("13807"); // from the cache: in use
+
+        // The points still come, one after the other, for the token in the slot.
+        advance(STALE);
+        timer.runPending();
+        assertEquals(102, bank.requests.get(), "refreshed at its stale point, being in use");
+        assertEquals(1, timer.scheduled(), "the successor's stale point; the predecessor's fast-path end cancelled");
+    }
+
+    @Test
     void secondCallForTheSameBankReusesTheToken() {
         AccessToken first = manager.token("13807");
         assertSame(first, manager.token("13807"));

@@ -91,7 +91,7 @@ class TokenResponseParserTest {
     @ParameterizedTest
     @CsvSource({"3600, 3600", "3600.0, 3600", "\"3600.0\", 3600", "1e3, 1000", "12.9, 12", "\"12.5\", 12"})
     void expiresInAsAnIntegralOrFractionalNumberIsReadAndAFractionCut(String expiresIn, long seconds) {
-        // Hardening item 11: integral decimals and exponents are numbers of seconds; a fraction is cut, never
+        // Found by the hardening runs: integral decimals and exponents are numbers of seconds; a fraction is cut, never
         // rounded up, so a token is never kept longer than announced.
         assertEquals(Duration.ofSeconds(seconds), parse("{\"access_token\":\"a\",\"token_type\":\"Bearer\","
                 + "\"expires_in\":" + expiresIn + "}").lifetime());
