@@ -52,13 +52,14 @@ public final class WildFlyCli {
     }
 
     /**
-     * Applies the scripts, in order, in one embedded-server session on the default profile; fails if one fails.
+     * Applies the scripts, in order, in one embedded-server session on this instance's profile and base directory;
+     * fails if one fails.
      *
      * @param properties the {@code --properties} file the scripts read their values from
      * @param scripts the CLI files
      */
     void applyOffline(Path properties, List<Path> scripts) throws IOException, InterruptedException {
-        Session session = runOffline(null, DEFAULT_SERVER_CONFIG, properties, scripts);
+        Session session = runOffline(baseDir, serverConfig, properties, scripts);
         if (!session.succeeded()) {
             throw new IllegalStateException("jboss-cli failed (exit " + session.exit() + "):\n"
                     + tail(session.output()));
