@@ -66,9 +66,18 @@ public final class Contenders {
      */
     public static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics,
             SharedTokens shared) {
+        return ours(endpoint, policy, path, metrics, shared,
+                Executors.newScheduledThreadPool(1, r -> daemon(r, "token-timer")),
+                Executors.newCachedThreadPool(r -> daemon(r, "token-io")));
+    }
+
+    /**
+     * Ours on executors of the caller's, as the managers of one server share the server's: for runs that build
+     * many managers.
+     */
+    static TokenManager ours(FakeTokenEndpoint endpoint, TokenPolicy policy, String path, TokenMetrics metrics,
+            SharedTokens shared, ScheduledExecutorService timer, ExecutorService io) {
         URI tokenUri = endpoint.tokenUri(path);
-        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> daemon(r, "token-timer"));
-        ExecutorService io = Executors.newCachedThreadPool(r -> daemon(r, "token-io"));
         JdkBankHttp http = new JdkBankHttp(uri -> defaultSslContext(), Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(2), io);
         return TokenManager.builder()
