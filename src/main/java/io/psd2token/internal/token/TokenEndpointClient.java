@@ -33,6 +33,11 @@ final class TokenEndpointClient {
         this.parser = new TokenResponseParser(jsonb, policy);
     }
 
+    /** Prepares the reading of answers before the first one arrives. */
+    void warmUp() {
+        parser.warmUp();
+    }
+
     /** Sends the request; the future is the bank's answer, whatever its status. */
     CompletableFuture<HttpReply> send(BankEndpoints endpoints, Scope scope) {
         ClientCredentialsGrant grant = grant(endpoints, scope);

@@ -76,6 +76,8 @@ public final class TokenManager {
         RetryPolicy retries = new RetryPolicy(b.resilience, b.policy, b.jitter);
         TokenEndpointClient endpoint = new TokenEndpointClient(Objects.requireNonNull(b.http, "http"), b.clientId,
                 Objects.requireNonNull(b.jsonb, "jsonb"), b.policy);
+        // At deployment rather than in the first caller's request (see TokenResponseParser.warmUp).
+        endpoint.warmUp();
         this.registry = new SlotRegistry(Objects.requireNonNull(b.banks, "banks"), b.scopes, b.resilience,
                 slot -> metrics.slotCreated(slot.bk(), slot.scope().value(), new SlotMetrics(slot, b.clock)));
         this.lifecycle = new SlotLifecycle(b.clock, retries, b.gate, metrics, handoff);

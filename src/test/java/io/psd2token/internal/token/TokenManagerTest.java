@@ -13,6 +13,7 @@ import io.psd2token.bank.Bkcode;
 import io.psd2token.bank.RequestStyle;
 import io.psd2token.bank.Scope;
 import io.psd2token.error.ConfigurationException;
+import io.psd2token.error.InvalidTokenResponseException;
 import io.psd2token.error.TokenRejectedException;
 import io.psd2token.error.TokenRequestRejectedException;
 import io.psd2token.error.TokenWaitTimeoutException;
@@ -88,6 +89,43 @@ class TokenManagerTest {
     private AccessToken used(TokenManager m, String bk) {
         m.token(bk);
         return m.token(bk);
+    }
+
+    @Test
+    void jsonBLearnsTheTokenResponseWhenTheManagerIsBuiltNotInTheFirstCallersRequest() {
+        AtomicInteger reads = new AtomicInteger();
+        TokenManager m = builder().jsonb(counting(JSONB, reads, false)).build();
+        assertEquals(1, reads.get(), "one answer read at build");
+        assertEquals(0, bank.requests.get(), "and nothing sent");
+        m.token("13807");
+        assertEquals(2, reads.get());
+    }
+
+    @Test
+    void aJsonBThatCannotReadTheWarmUpAnswerLetsTheManagerBuildAndFailsTheFirstAnswerWithATypedError() {
+        AtomicInteger reads = new AtomicInteger();
+        TokenManager m = builder().jsonb(counting(JSONB, reads, true)).build();
+        assertEquals(1, reads.get());
+        InvalidTokenResponseException e = assertThrows(InvalidTokenResponseException.class, () -> m.token("13807"));
+        assertTrue(e.getMessage().contains("not a JSON object"), e.getMessage());
+    }
+
+    /** The JSON-B, counting its reads, or failing each with a {@code JsonbException}. */
+    private static Jsonb counting(Jsonb jsonb, AtomicInteger reads, boolean failing) {
+        return (Jsonb) java.lang.reflect.Proxy.newProxyInstance(Jsonb.class.getClassLoader(),
+                new Class<?>[] {Jsonb.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("fromJson")) {
+                        reads.incrementAndGet();
+                        if (failing) {
+                            throw new jakarta.json.bind.JsonbException("cannot read");
+                        }
+                    }
+                    try {
+                        return method.invoke(jsonb, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test
