@@ -5,19 +5,10 @@ import io.psd2token.bank.Scope;
 import io.psd2token.internal.cluster.SharedTokens;
 import io.psd2token.token.TokenClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A slot's view of the cluster: one token per (bank, scope) for every node, through {@link SharedTokens}.
@@ -34,28 +25,24 @@ import java.util.regex.Pattern;
  * the slots whose token is in use, installs a newer shared token and drops a token the cluster no longer holds
  * (evicted after a 403 elsewhere, or by an operator). The hot path never touches the cluster.
  *
- * <p>Trust: an entry is used only if it parses, names the key's bank and scope, has a sane lifetime, was not issued
- * in the future by more than {@link #MAX_CLOCK_SKEW}, and carries the fingerprint of the QWAC this node presents
- * now. Anything else is ignored (logged once) and, when this node publishes, replaced. Deadlines come from the
- * entry's wall-clock times: the nodes' clocks are assumed to agree (NTP) within the expiry margin.
+ * <p>Trust: what a node accepts from the cluster is {@link ClusterEntries}'s to say; anything else is ignored and,
+ * when this node publishes, replaced. Deadlines come from the entry's wall-clock times: the nodes' clocks are
+ * assumed to agree (NTP) within the expiry margin.
  *
  * <p>When the cluster does not answer, the slot behaves as on a single node (its own request), and a WARNING says
- * so once per outage. Thread-safe.
+ * so once per outage ({@link ClusterHealth}). Thread-safe.
+ *
+ * <p>Over 300 lines because a flight's steps (read, lease, request or wait, publish) and the evictions that undo
+ * them are one protocol, read best in one place.
  */
 final class SharedSlots {
 
     private static final Logger LOG = Logger.getLogger(SharedSlots.class.getName());
 
-    /** An entry issued further in the future than this is taken for a wrong clock and ignored. */
-    static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(10);
     /** How often a node waiting for the lease holder reads the entry again. */
     static final Duration POLL = Duration.ofMillis(100);
-    private static final int MAX_RETIRED = 8;
-    private static final int MAX_REPORTED = 1000;
-    private static final Pattern ERROR_CODE = Pattern.compile("^([A-Z]{3,10}[0-9]{3,7})");
 
     private final SharedTokens store;
-    private final Supplier<String> credentials;
     private final String node;
     private final TokenClock clock;
     private final TokenPolicy policy;
@@ -69,11 +56,8 @@ final class SharedSlots {
     private SlotLifecycle lifecycle;
     private TokenRequests requests;
     private TokenDeadlines deadlines;
-    /** Fingerprints of QWACs this node rotated away from: their entries may be overwritten. Guarded by itself. */
-    private final Deque<String> retired = new ArrayDeque<>();
-    /** What was logged once already (bounded). */
-    private final Set<String> reported = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean outage = new AtomicBoolean();
+    private final ClusterEntries entries;
+    private final ClusterHealth health = new ClusterHealth();
 
     /**
      * @param store the cluster's map, or {@link SharedTokens#LOCAL} for none
@@ -85,7 +69,7 @@ final class SharedSlots {
             TokenClock clock, TokenPolicy policy, Resilience resilience, TokenTimer timer, Handoff handoff,
             SlotRegistry registry) {
         this.store = store;
-        this.credentials = credentials;
+        this.entries = new ClusterEntries(credentials, clock, policy);
         this.node = node;
         this.clock = clock;
         this.policy = policy;
@@ -126,14 +110,14 @@ final class SharedSlots {
         try {
             found = usable(slot, store.get(tokenKey(slot)));
             if (found != null && worthInstalling(slot, found)) {
-                reachable();
+                health.reachable();
                 install(slot, flight, found);
                 return;
             }
             won = store.putIfAbsent(leaseKey(slot), mine, lease);
-            reachable();
+            health.reachable();
         } catch (RuntimeException e) {
-            unreachable(e);
+            health.unreachable(e);
             requests.attempt(slot, flight, 1);
             return;
         }
@@ -178,9 +162,9 @@ final class SharedSlots {
                 return;
             }
             holderGone = store.get(leaseKey(slot)) == null;
-            reachable();
+            health.reachable();
         } catch (RuntimeException e) {
-            unreachable(e);
+            health.unreachable(e);
             requests.attempt(slot, flight, 1);
             return;
         }
@@ -208,7 +192,7 @@ final class SharedSlots {
         slot.consecutiveFailures = 0;
         slot.nextBackgroundNanos = clock.nanoTime();
         deadlines.install(slot, found);
-        slot.countSharedInstall();
+        slot.sharing().installs.incrementAndGet();
     }
 
     /**
@@ -240,9 +224,9 @@ final class SharedSlots {
                 if (held != null) {
                     store.remove(leaseKey(slot), held);
                 }
-                reachable();
+                health.reachable();
             } catch (RuntimeException e) {
-                unreachable(e);
+                health.unreachable(e);
             }
         });
     }
@@ -256,7 +240,7 @@ final class SharedSlots {
         try {
             store.replace(leaseKey(slot), held, held, lease);
         } catch (RuntimeException e) {
-            unreachable(e);
+            health.unreachable(e);
         }
     }
 
@@ -269,7 +253,7 @@ final class SharedSlots {
         if (slot.current != cached || cached.epoch != lifecycle.epoch()) {
             return;
         }
-        SharedEntry mine = SharedEntry.of(cached.token, fingerprint());
+        SharedEntry mine = SharedEntry.of(cached.token, entries.fingerprint());
         String text = mine.encode();
         Duration lifespan = Duration.between(clock.now(), mine.expiresAt());
         if (lifespan.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -296,10 +280,7 @@ final class SharedSlots {
                 }
                 return;
             }
-            SharedEntry other = theirs == null ? parseQuietly(there) : null;
-            if (other != null && !other.fingerprint().equals(mine.fingerprint()) && !isRetired(other.fingerprint())
-                    && placed(slot, other) && sane(other) && other.expiresAt().isAfter(clock.now())) {
-                reportForeign(slot, other.fingerprint());
+            if (theirs == null && entries.foreignToKeep(slot, there, mine.fingerprint())) {
                 return;
             }
             if (store.replace(key, there, text, lifespan)) {
@@ -311,7 +292,7 @@ final class SharedSlots {
 
     private static void published(TokenSlot slot, CachedToken cached, String text) {
         cached.shared = text;
-        slot.countSharedPublish();
+        slot.sharing().publishes.incrementAndGet();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -326,13 +307,13 @@ final class SharedSlots {
         if (!enabled() || text == null) {
             return;
         }
-        slot.rejectedShared = text;
+        slot.sharing().rejected = text;
         handoff.orDrop(() -> {
             try {
                 store.remove(tokenKey(slot), text);
-                reachable();
+                health.reachable();
             } catch (RuntimeException e) {
-                unreachable(e);
+                health.unreachable(e);
             }
         });
     }
@@ -350,13 +331,13 @@ final class SharedSlots {
             for (Map.Entry<String, String> e : store.entries(prefix).entrySet()) {
                 TokenSlot local = localSlot(bank, e.getKey().substring(prefix.length()));
                 if (local != null) {
-                    local.rejectedShared = e.getValue();
+                    local.sharing().rejected = e.getValue();
                 }
                 store.remove(e.getKey(), e.getValue());
             }
-            reachable();
+            health.reachable();
         } catch (RuntimeException e) {
-            unreachable(e);
+            health.unreachable(e);
         }
     }
 
@@ -370,27 +351,20 @@ final class SharedSlots {
         if (!enabled() || previous == null) {
             return;
         }
-        synchronized (retired) {
-            retired.remove(previous);
-            retired.addLast(previous);
-            while (retired.size() > MAX_RETIRED) {
-                retired.removeFirst();
-            }
-        }
+        entries.retire(previous);
         handoff.orDrop(() -> {
             try {
                 int removed = 0;
                 for (Map.Entry<String, String> e : store.entries(SharedEntry.tokenPrefix()).entrySet()) {
-                    SharedEntry entry = parseQuietly(e.getValue());
-                    if (entry != null && entry.fingerprint().equals(previous) && store.remove(e.getKey(), e.getValue())) {
+                    if (ClusterEntries.of(e.getValue(), previous) && store.remove(e.getKey(), e.getValue())) {
                         removed++;
                     }
                 }
                 int n = removed;
                 LOG.info(() -> "QWAC rotation: " + n + " token(s) of the previous certificate removed from the cluster");
-                reachable();
+                health.reachable();
             } catch (RuntimeException e) {
-                unreachable(e);
+                health.unreachable(e);
             }
         });
     }
@@ -444,95 +418,14 @@ final class SharedSlots {
                     adopt(slot, found);
                 }
             }
-            reachable();
+            health.reachable();
         } catch (RuntimeException e) {
-            unreachable(e);
+            health.unreachable(e);
         }
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Reading entries
-
-    /**
-     * The entry's token as this node would hold it — its deadlines on the monotonic clock derived from the entry's
-     * wall-clock times — or null when there is none this node may use now.
-     */
     private CachedToken usable(TokenSlot slot, String text) {
-        if (text == null || text.equals(slot.rejectedShared)) {
-            return null;
-        }
-        SharedEntry entry;
-        try {
-            entry = SharedEntry.parse(text);
-        } catch (IllegalArgumentException e) {
-            once("garbled " + tokenKey(slot), () -> "bank " + slot.bk() + ", scope " + slot.scope() + ": the"
-                    + " cluster's entry is not one this version writes (" + e.getMessage() + "); ignored, and"
-                    + " replaced when this node publishes");
-            return null;
-        }
-        if (!placed(slot, entry)) {
-            once("misplaced " + tokenKey(slot), () -> "bank " + slot.bk() + ", scope " + slot.scope() + ": the"
-                    + " cluster's entry names another bank or scope; ignored (is a foreign writer on the cluster?)");
-            return null;
-        }
-        String mine = fingerprint();
-        if (!entry.fingerprint().equals(mine)) {
-            if (!isRetired(entry.fingerprint())) {
-                reportForeign(slot, entry.fingerprint());
-            }
-            return null;
-        }
-        Instant now = clock.now();
-        if (!sane(entry)) {
-            once("absurd " + tokenKey(slot), () -> "bank " + slot.bk() + ", scope " + slot.scope() + ": the"
-                    + " cluster's entry was issued at " + entry.issuedAt() + " for " + entry.lifetime().getSeconds()
-                    + " s, which this node's clock (" + now + ") cannot believe; ignored. Are the nodes' clocks"
-                    + " synchronised (NTP)?");
-            return null;
-        }
-        long nowNanos = clock.nanoTime();
-        long ageNanos = Duration.between(entry.issuedAt(), now).toNanos();
-        CachedToken cached = CachedToken.of(entry.accessToken(), nowNanos - ageNanos, policy, lifecycle.epoch());
-        if (!cached.usableAt(nowNanos)) {
-            return null;
-        }
-        cached.shared = text;
-        return cached;
-    }
-
-    /** The entry is the one of the slot's own key (a writer cannot move a token to another bank or scope). */
-    private static boolean placed(TokenSlot slot, SharedEntry entry) {
-        return entry.bank().equals(slot.bankCode()) && entry.requestedScope().equals(slot.scope());
-    }
-
-    /** A lifetime this node would accept from a bank, and not issued in this node's future beyond the skew. */
-    private boolean sane(SharedEntry entry) {
-        Duration lifetime = entry.lifetime();
-        return !lifetime.isNegative() && !lifetime.isZero() && lifetime.compareTo(policy.maxLifetime()) <= 0
-                && !entry.issuedAt().isAfter(clock.now().plus(MAX_CLOCK_SKEW));
-    }
-
-    private static SharedEntry parseQuietly(String text) {
-        try {
-            return SharedEntry.parse(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private String fingerprint() {
-        try {
-            String fingerprint = credentials.get();
-            return fingerprint == null ? SharedEntry.NO_FINGERPRINT : fingerprint;
-        } catch (RuntimeException e) {
-            return SharedEntry.NO_FINGERPRINT;
-        }
-    }
-
-    private boolean isRetired(String fingerprint) {
-        synchronized (retired) {
-            return retired.contains(fingerprint);
-        }
+        return entries.usable(slot, text, lifecycle.epoch());
     }
 
     private TokenSlot localSlot(Bkcode bank, String scope) {
@@ -540,44 +433,6 @@ final class SharedSlots {
             return registry.existing(bank, Scope.of(scope));
         } catch (IllegalArgumentException e) {
             return null;
-        }
-    }
-
-    private void reportForeign(TokenSlot slot, String fingerprint) {
-        once("foreign " + tokenKey(slot) + " " + fingerprint, () -> "bank " + slot.bk() + ", scope " + slot.scope()
-                + ": the cluster holds a token of another QWAC (SHA-256 " + fingerprint.substring(0,
-                Math.min(12, fingerprint.length())) + "…) than the one this node presents; this node keeps its own"
-                + " token. Every node must present the same QWAC (after a rotation, within the check interval)");
-    }
-
-    private void once(String what, Supplier<String> message) {
-        if (reported.size() < MAX_REPORTED && reported.add(what)) {
-            LOG.warning(message.get());
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The cluster's health
-
-    private void reachable() {
-        if (outage.compareAndSet(true, false)) {
-            LOG.info("the cluster's shared token state answers again; tokens are shared again");
-        }
-    }
-
-    /** One WARNING per outage; never the exception's message, which is the cache's and might quote anything. */
-    private void unreachable(RuntimeException e) {
-        String code = "";
-        Matcher m = ERROR_CODE.matcher(String.valueOf(e.getMessage()));
-        if (m.find()) {
-            code = " " + m.group(1);
-        }
-        String what = e.getClass().getName() + code;
-        if (outage.compareAndSet(false, true)) {
-            LOG.warning("the cluster's shared token state did not answer (" + what + "); until it does, this node"
-                    + " fetches its own tokens");
-        } else {
-            LOG.log(Level.FINE, "the cluster's shared token state did not answer ({0})", what);
         }
     }
 

@@ -56,12 +56,14 @@ final class SlotMetrics implements TokenMetrics.SlotCounters {
 
     @Override
     public long sharedInstalls() {
-        return slot.sharedInstalls;
+        SlotSharing sharing = slot.sharing;
+        return sharing == null ? 0 : sharing.installs.get();
     }
 
     @Override
     public long sharedPublishes() {
-        return slot.sharedPublishes;
+        SlotSharing sharing = slot.sharing;
+        return sharing == null ? 0 : sharing.publishes.get();
     }
 
     @Override

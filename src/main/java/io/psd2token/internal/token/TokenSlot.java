@@ -26,8 +26,7 @@ final class TokenSlot {
     private static final VarHandle BUSY;
     private static final VarHandle CIRCUIT;
     private static final VarHandle BACKOFF;
-    private static final VarHandle SHARED_INSTALLS;
-    private static final VarHandle SHARED_PUBLISHES;
+    private static final VarHandle SHARING;
 
     static {
         try {
@@ -38,8 +37,7 @@ final class TokenSlot {
             BUSY = lookup.findVarHandle(TokenSlot.class, "busyRefusals", long.class);
             CIRCUIT = lookup.findVarHandle(TokenSlot.class, "circuitRefusals", long.class);
             BACKOFF = lookup.findVarHandle(TokenSlot.class, "backoffRefusals", long.class);
-            SHARED_INSTALLS = lookup.findVarHandle(TokenSlot.class, "sharedInstalls", long.class);
-            SHARED_PUBLISHES = lookup.findVarHandle(TokenSlot.class, "sharedPublishes", long.class);
+            SHARING = lookup.findVarHandle(TokenSlot.class, "sharing", SlotSharing.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,11 +73,8 @@ final class TokenSlot {
     volatile long busyRefusals;
     volatile long circuitRefusals;
     volatile long backoffRefusals;
-    /** Tokens taken from the cluster instead of being requested, and tokens of ours published to it. */
-    volatile long sharedInstalls;
-    volatile long sharedPublishes;
-    /** The cluster entry of the last token evicted here after a 403: never installed again. */
-    volatile String rejectedShared;
+    /** What the cluster left on this slot; null until the first shared event (always on a single node). */
+    volatile SlotSharing sharing;
 
     TokenSlot(SlotKey key, BankEndpoints endpoints, BankState bank) {
         this.key = key;
@@ -136,14 +131,20 @@ final class TokenSlot {
         BACKOFF.getAndAdd(this, 1L);
     }
 
-    /** A token taken from the cluster instead of being requested. */
-    void countSharedInstall() {
-        SHARED_INSTALLS.getAndAdd(this, 1L);
+    /** The slot's cluster record, made on first use. */
+    SlotSharing sharing() {
+        SlotSharing current = sharing;
+        if (current == null) {
+            SlotSharing made = new SlotSharing();
+            current = SHARING.compareAndSet(this, null, made) ? made : sharing;
+        }
+        return current;
     }
 
-    /** A token of ours published to the cluster. */
-    void countSharedPublish() {
-        SHARED_PUBLISHES.getAndAdd(this, 1L);
+    /** The cluster entry of the last token evicted here after a 403, or null. */
+    String rejectedShared() {
+        SlotSharing current = sharing;
+        return current == null ? null : current.rejected;
     }
 
     /** One cache slot's key: a bank and a normalised scope. */
