@@ -47,10 +47,8 @@ final class TokenDeadlines {
             handoff.orRun(() -> onStale(slot, cached));
             at(cached, cached.fastUntilNanos, () -> {
                 cached.endFastPath();
-                at(cached, cached.dropAtNanos, () -> {
-                    cached.endFastPath();
-                    handoff.orRun(() -> onDrop(slot, cached));
-                });
+                // Scheduled from here, so the fast path has ended by the time the drop point comes.
+                at(cached, cached.dropAtNanos, () -> handoff.orRun(() -> onDrop(slot, cached)));
             });
         });
     }
