@@ -128,7 +128,7 @@ final class ClusterEntries {
     }
 
     /** Whether the entry {@code text} parses and was obtained with the QWAC of {@code fingerprint}. */
-    static boolean of(String text, String fingerprint) {
+    static boolean obtainedWith(String text, String fingerprint) {
         SharedEntry entry = parseQuietly(text);
         return entry != null && entry.fingerprint().equals(fingerprint);
     }

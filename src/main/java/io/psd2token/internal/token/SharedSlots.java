@@ -356,7 +356,7 @@ final class SharedSlots {
             try {
                 int removed = 0;
                 for (Map.Entry<String, String> e : store.entries(SharedEntry.tokenPrefix()).entrySet()) {
-                    if (ClusterEntries.of(e.getValue(), previous) && store.remove(e.getKey(), e.getValue())) {
+                    if (ClusterEntries.obtainedWith(e.getValue(), previous) && store.remove(e.getKey(), e.getValue())) {
                         removed++;
                     }
                 }
