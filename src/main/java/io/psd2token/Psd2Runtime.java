@@ -27,8 +27,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
@@ -177,7 +179,8 @@ final class Psd2Runtime implements AutoCloseable {
      */
     private List<String> otherQwacs(TppIdentity probed, List<Bkcode> banks) {
         List<String> problems = new ArrayList<>();
-        java.util.Map<SSLContext, Bkcode> contexts = new java.util.IdentityHashMap<>();
+        // Per SSL context other than the probe bank's, the first bank routed to it.
+        Map<SSLContext, Bkcode> contexts = new IdentityHashMap<>();
         SSLContext probeContext = sslContexts.forUri(probeEndpoint());
         for (Bkcode bank : banks) {
             try {
@@ -190,10 +193,9 @@ final class Psd2Runtime implements AutoCloseable {
             }
         }
         contexts.forEach((context, bank) -> {
-            URI endpoint = settings.endpoints(bank).tokenEndpoint();
             try {
-                TppIdentity other = TppIdentity.of(PresentedCertificate.fetch(endpoint, context,
-                        settings.connectTimeout(), settings.connectTimeout(), null).certificate());
+                TppIdentity other = TppIdentity.of(PresentedCertificate.fetch(settings.endpoints(bank).tokenEndpoint(),
+                        context, settings.connectTimeout(), settings.connectTimeout(), null).certificate());
                 if (!other.organizationIdentifier().equals(probed.organizationIdentifier())) {
                     problems.add("bank " + bank + " (and any bank routed like it) is given another QWAC by the"
                             + " Elytron match rules: " + other + ", whereas the client_id comes from the QWAC"
